@@ -1,0 +1,685 @@
+/**
+ * The Promise API: argument checks, chroot, options → session requests, and replies → results.
+ */
+import { EventEmitter, on } from 'node:events'
+import { Acls, validateAcl } from './acl.js'
+import { InvalidArgumentError, NoWatcherError, ZooKeeperError } from './errors.js'
+import { type WatchedEvent, toWatchedEvent } from './events.js'
+import { type CreateModeName, type DataInput, resolveCreateMode, toData, toVersion } from './options.js'
+import { Chroot, validatePath } from './paths.js'
+import { PersistentWatch } from './persistent-watch.js'
+import { AddWatchMode, DEFAULT_MAX_PACKET_LENGTH, ErrorCode, EventType, KeeperState, OpCode, WatcherType } from './protocol/constants.js'
+import { MultiOperationRecordCodec, MultiResponseCodec } from './protocol/multi.js'
+import type { Reader } from './protocol/reader.js'
+import { type ACL, type ClientInfo, type Stat, StatCodec } from './protocol/records.js'
+import {
+  AddWatchRequestCodec,
+  CheckWatchesRequestCodec,
+  CreateRequestCodec,
+  CreateTTLRequestCodec,
+  DeleteRequestCodec,
+  ExistsRequestCodec,
+  GetACLRequestCodec,
+  GetAllChildrenNumberRequestCodec,
+  GetChildren2RequestCodec,
+  GetDataRequestCodec,
+  GetEphemeralsRequestCodec,
+  ReconfigRequestCodec,
+  RemoveWatchesRequestCodec,
+  SetACLRequestCodec,
+  SetDataRequestCodec,
+  SyncRequestCodec,
+} from './protocol/requests.js'
+import {
+  Create2ResponseCodec,
+  GetACLResponseCodec,
+  GetAllChildrenNumberResponseCodec,
+  GetChildren2ResponseCodec,
+  GetDataResponseCodec,
+  GetEphemeralsResponseCodec,
+  WhoAmIResponseCodec,
+} from './protocol/responses.js'
+import { parseConnectString } from './session/hosts.js'
+import { type RequestContext, Session, type SessionOptions, type WatchRegistration, defaultSessionOptions } from './session/session.js'
+import type { ConnectionState, StateChange } from './session/state.js'
+import type { RawWatchEvent, RawWatcher, WatchKind } from './session/watches.js'
+import { type Op, type OpResult, type ReadOp, type ReadResult, Transaction, fromMultiResults, fromReadResults, toMultiOps, toReadOps } from './transaction.js'
+
+/** Options of {@link createClient}. */
+export interface ClientOptions {
+  /** Requested session timeout in ms (default 30,000); the server clamps it to its bounds. */
+  sessionTimeout?: number
+  /** Per-attempt connect timeout in ms (default: session timeout / number of hosts). */
+  connectTimeout?: number
+  /** Accept read-only servers while no quorum is reachable (default false). */
+  readOnly?: boolean
+  /** Largest frame sent or accepted, in bytes (default 0xfffff, the server's jute.maxbuffer). */
+  maxPacketLength?: number
+  /** Most requests awaiting replies at once; more callers wait their turn (default 5,000). */
+  maxInFlight?: number
+  /** Default timeout of every call in ms, unless the call gives its own (default: none). */
+  requestTimeout?: number
+  /** Backoff between failed connection attempts (default 50 ms doubling to 1 s, with jitter). */
+  reconnectDelay?: { initialMs: number; maxMs: number }
+  /** Start a new session by itself after an expiry (default true, as Curator and kazoo). */
+  renewExpiredSession?: boolean
+  /** Attach to an existing session (its id and password) instead of creating one. */
+  session?: { id: bigint; password: Buffer }
+  /** Credentials to present on every connection, from the first one on. */
+  auth?: readonly { scheme: string; auth: string | Buffer }[]
+  /** ACL for creates that give none (default `Acls.open`). */
+  defaultAcl?: readonly ACL[]
+  /** Advanced: replace session internals (clock, transport, randomness), e.g. in tests. */
+  internals?: Partial<Pick<SessionOptions, 'clock' | 'transport' | 'random'>>
+}
+
+/** Options every call accepts. */
+export interface CallOptions {
+  /** Abandons the wait when aborted (the request may still be applied by the server). */
+  signal?: AbortSignal
+  /** Fails with RequestTimeoutError if no reply within this many ms. */
+  timeout?: number
+}
+
+/** Options of {@link ZooKeeperClient.create}. */
+export interface CreateOptions extends CallOptions {
+  /** Creation mode (default `'persistent'`). */
+  mode?: CreateModeName | number
+  /** ACL of the new node (default: the client's `defaultAcl`). */
+  acl?: readonly ACL[]
+  /** Time to live in ms, for the TTL modes. */
+  ttl?: number
+}
+
+/** Options with an expected version (-1, the default, matches any). */
+export interface VersionOptions extends CallOptions {
+  /** The version the node must have. */
+  version?: number
+}
+
+/** Options of reads that can leave a one-shot watch. */
+export interface WatchOptions extends CallOptions {
+  /** Called once with the next event of the node (or a final event when the session ends). */
+  watcher?: (event: WatchedEvent) => void
+}
+
+/** The kinds of watch {@link ZooKeeperClient.removeWatches} can remove. */
+export type WatcherTypeName = 'data' | 'children' | 'any' | 'persistent' | 'persistentRecursive'
+
+/** The result of a create. */
+export interface CreateResult {
+  /** The node's actual path (with the sequence number for sequential modes). */
+  path: string
+  /** The new node's metadata. */
+  stat: Stat
+}
+
+/** The result of a data read. */
+export interface DataResult {
+  /** The node's data (empty when the node has none). */
+  data: Buffer
+  /** The node's metadata. */
+  stat: Stat
+}
+
+/** The result of a children read. */
+export interface ChildrenResult {
+  /** Child names (not paths), in no particular order. */
+  children: string[]
+  /** The parent's metadata. */
+  stat: Stat
+}
+
+/** A read whose one-shot watch can be awaited. */
+export interface Watched {
+  /** Resolves with the next event of the node: a change, or a final event when the session ends. Never rejects. */
+  changed: Promise<WatchedEvent>
+}
+
+const EMPTY = Buffer.alloc(0)
+const CONFIG_NODE = '/zookeeper/config'
+
+/**
+ * A ZooKeeper client. Create one with {@link createClient}; it connects at once and keeps the
+ * session alive, reconnecting and resuming it, until {@link ZooKeeperClient.close}.
+ *
+ * Events: `'state'` with a {@link StateChange} for every change of the connection state.
+ */
+export class ZooKeeperClient extends EventEmitter {
+  private readonly session: Session
+  private readonly chroot: Chroot
+  private readonly defaultAcl: readonly ACL[]
+  private readonly requestTimeout: number | undefined
+  private readonly maxPacketLength: number
+
+  /** Use {@link createClient}. */
+  constructor(connectString: string, options: ClientOptions = {}) {
+    super()
+    const { hosts, chroot } = parseConnectString(connectString)
+    this.chroot = new Chroot(chroot)
+    this.defaultAcl = options.defaultAcl ?? Acls.open
+    validateAcl(this.defaultAcl, 'defaultAcl')
+    this.requestTimeout = positiveOrUndefined(options.requestTimeout, 'requestTimeout')
+    this.maxPacketLength = options.maxPacketLength ?? DEFAULT_MAX_PACKET_LENGTH
+    const sessionTimeout = options.sessionTimeout ?? defaultSessionOptions.sessionTimeout
+    if (!Number.isInteger(sessionTimeout) || sessionTimeout <= 0) throw new InvalidArgumentError('sessionTimeout must be a positive integer number of ms')
+    this.session = new Session({
+      ...defaultSessionOptions,
+      ...options.internals,
+      hosts,
+      sessionTimeout,
+      canBeReadOnly: options.readOnly ?? false,
+      maxPacketLength: this.maxPacketLength,
+      maxInFlight: options.maxInFlight ?? defaultSessionOptions.maxInFlight,
+      connectTimeout: positiveOrUndefined(options.connectTimeout, 'connectTimeout'),
+      reconnectDelay: options.reconnectDelay ?? defaultSessionOptions.reconnectDelay,
+      renewExpiredSession: options.renewExpiredSession ?? true,
+      session: options.session,
+    })
+    this.session.on('state', (change: StateChange) => this.emit('state', change))
+    for (const { scheme, auth } of options.auth ?? []) void this.session.addAuth(scheme, toData(auth)).catch(() => {})
+    this.session.start()
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  /** The current application connection state (`'initial'` before the first connection). */
+  get state(): ConnectionState | 'initial' {
+    return this.session.connectionState
+  }
+
+  /** The session id (0n when there is none). */
+  get sessionId(): bigint {
+    return this.session.sessionId
+  }
+
+  /** The session password, to resume the session from another client with `options.session`. */
+  get sessionPassword(): Buffer {
+    return this.session.sessionPassword
+  }
+
+  /** The session timeout granted by the server, in ms. */
+  get sessionTimeout(): number {
+    return this.session.negotiatedTimeout
+  }
+
+  /** The server of the current connection (`host:port`), or null. */
+  get currentServer(): string | null {
+    return this.session.currentServer
+  }
+
+  /** The chroot of this client (`''` for none). */
+  get chrootPath(): string {
+    return this.chroot.prefix
+  }
+
+  /**
+   * Resolves once the client is connected (immediately if it is); rejects if it closes first or
+   * the timeout passes.
+   */
+  connected(options: CallOptions = {}): Promise<void> {
+    const usable = (s: ConnectionState | 'initial'): boolean => s === 'connected' || s === 'reconnected' || s === 'readOnly'
+    if (usable(this.state)) return Promise.resolve()
+    if (this.state === 'closed') return Promise.reject(new ZooKeeperError(ErrorCode.CONNECTIONLOSS, { message: 'the client is closed; create a new client' }))
+    return new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined
+      const cleanup = (): void => {
+        this.off('state', onState)
+        options.signal?.removeEventListener('abort', onAbort)
+        if (timer !== undefined) clearTimeout(timer)
+      }
+      const onState = (change: StateChange): void => {
+        if (usable(change.state)) {
+          cleanup()
+          resolve()
+        } else if (change.state === 'closed') {
+          cleanup()
+          reject(new ZooKeeperError(ErrorCode.CONNECTIONLOSS, { message: `the client closed before connecting: ${change.reason}` }))
+        }
+      }
+      const onAbort = (): void => {
+        cleanup()
+        reject(options.signal!.reason)
+      }
+      this.on('state', onState)
+      options.signal?.addEventListener('abort', onAbort, { once: true })
+      const timeout = options.timeout ?? this.requestTimeout
+      if (timeout !== undefined) {
+        timer = setTimeout(() => {
+          cleanup()
+          reject(new ZooKeeperError(ErrorCode.CONNECTIONLOSS, { message: `could not connect to ZooKeeper within ${timeout} ms (last tried ${this.currentServer ?? 'no server'}); check the connect string and that the ensemble is up` }))
+        }, timeout)
+      }
+    })
+  }
+
+  /**
+   * Connection state changes as an async iterator: `for await (const change of zk.states()) ...`.
+   * Ends when the client closes.
+   */
+  async *states(options: { signal?: AbortSignal } = {}): AsyncGenerator<StateChange> {
+    if (this.state === 'closed') return
+    for await (const [change] of on(this, 'state', { signal: options.signal }) as AsyncIterable<[StateChange]>) {
+      yield change
+      if (change.state === 'closed') return
+    }
+  }
+
+  /** Adds credentials (e.g. `addAuth('digest', 'user:password')`); they are presented again on every reconnect. */
+  addAuth(scheme: string, auth: string | Buffer): Promise<void> {
+    if (typeof scheme !== 'string' || scheme === '') return rejectArg('addAuth scheme must be a non-empty string, e.g. "digest"')
+    return this.session.addAuth(scheme, toData(auth, 'auth'))
+  }
+
+  /** Closes the session (its ephemeral nodes are deleted at once) and the connection. */
+  close(): Promise<void> {
+    return this.session.close()
+  }
+
+  // ---------------------------------------------------------------- nodes
+
+  /**
+   * Creates a node. Sequential modes append a 10-digit counter to the path; use a protected create
+   * (recipes) when a retry after a connection loss must not make a second node.
+   */
+  create(path: string, data?: DataInput, options: CreateOptions = {}): Promise<CreateResult> {
+    try {
+      const mode = resolveCreateMode(options.mode, options.ttl)
+      validatePath(path, 'path', mode.sequential)
+      const acl = options.acl ?? this.defaultAcl
+      validateAcl(acl)
+      const body = { path: this.chroot.toServer(path), data: toData(data), acl: acl as ACL[], flags: mode.flags }
+      const context = this.context('create', path, options)
+      if (mode.opcode === OpCode.createTTL) return this.session.request(OpCode.createTTL, CreateTTLRequestCodec, { ...body, ttl: BigInt(options.ttl!) }, this.decodeCreate, context)
+      return this.session.request(mode.opcode, CreateRequestCodec, body, this.decodeCreate, context)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Deletes a node (which must have no children). */
+  delete(path: string, options: VersionOptions = {}): Promise<void> {
+    try {
+      validatePath(path)
+      return this.session.request(OpCode.delete, DeleteRequestCodec, { path: this.chroot.toServer(path), version: toVersion(options.version) }, null, this.context('delete', path, options))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** The node's Stat, or null when it does not exist. With a watcher, also watches for its creation, change or deletion. */
+  exists(path: string, options: WatchOptions = {}): Promise<Stat | null> {
+    try {
+      validatePath(path)
+      const serverPath = this.chroot.toServer(path)
+      const context = this.context('exists', path, options)
+      context.noNodeResult = null
+      if (options.watcher !== undefined) context.watch = this.registration('data', serverPath, path, options.watcher, 'exist')
+      return this.session.request(OpCode.exists, ExistsRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeStat, context)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** The node's data and Stat. With a watcher, also watches for a change or deletion. */
+  getData(path: string, options: WatchOptions = {}): Promise<DataResult> {
+    try {
+      validatePath(path)
+      const serverPath = this.chroot.toServer(path)
+      const context = this.context('getData', path, options)
+      if (options.watcher !== undefined) context.watch = this.registration('data', serverPath, path, options.watcher)
+      return this.session.request(OpCode.getData, GetDataRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeData, context)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Replaces the node's data; returns the new Stat. */
+  setData(path: string, data: DataInput, options: VersionOptions = {}): Promise<Stat> {
+    try {
+      validatePath(path)
+      const body = { path: this.chroot.toServer(path), data: toData(data), version: toVersion(options.version) }
+      return this.session.request(OpCode.setData, SetDataRequestCodec, body, decodeStat, this.context('setData', path, options))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** The node's children (names) and Stat. With a watcher, also watches for a child change or deletion. */
+  getChildren(path: string, options: WatchOptions = {}): Promise<ChildrenResult> {
+    try {
+      validatePath(path)
+      const serverPath = this.chroot.toServer(path)
+      const context = this.context('getChildren', path, options)
+      if (options.watcher !== undefined) context.watch = this.registration('child', serverPath, path, options.watcher)
+      return this.session.request(OpCode.getChildren2, GetChildren2RequestCodec, { path: serverPath, watch: options.watcher !== undefined }, GetChildren2ResponseCodec.decode, context)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Like {@link exists}, with the watch as a promise. */
+  async watchExists(path: string, options: CallOptions = {}): Promise<{ stat: Stat | null } & Watched> {
+    const { watcher, changed } = awaitable()
+    const stat = await this.exists(path, { ...options, watcher })
+    return { stat, changed }
+  }
+
+  /** Like {@link getData}, with the watch as a promise. */
+  async watchData(path: string, options: CallOptions = {}): Promise<DataResult & Watched> {
+    const { watcher, changed } = awaitable()
+    const result = await this.getData(path, { ...options, watcher })
+    return { ...result, changed }
+  }
+
+  /** Like {@link getChildren}, with the watch as a promise. */
+  async watchChildren(path: string, options: CallOptions = {}): Promise<ChildrenResult & Watched> {
+    const { watcher, changed } = awaitable()
+    const result = await this.getChildren(path, { ...options, watcher })
+    return { ...result, changed }
+  }
+
+  /** The node's ACL and Stat. */
+  getACL(path: string, options: CallOptions = {}): Promise<{ acl: ACL[]; stat: Stat }> {
+    try {
+      validatePath(path)
+      return this.session.request(OpCode.getACL, GetACLRequestCodec, { path: this.chroot.toServer(path) }, GetACLResponseCodec.decode, this.context('getACL', path, options))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Replaces the node's ACL (`version` is the ACL version, `aversion`); returns the new Stat. */
+  setACL(path: string, acl: readonly ACL[], options: VersionOptions = {}): Promise<Stat> {
+    try {
+      validatePath(path)
+      validateAcl(acl)
+      const body = { path: this.chroot.toServer(path), acl: acl as ACL[], version: toVersion(options.version) }
+      return this.session.request(OpCode.setACL, SetACLRequestCodec, body, decodeStat, this.context('setACL', path, options))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Waits until the server this client uses has caught up with the leader for `path`. */
+  sync(path: string, options: CallOptions = {}): Promise<void> {
+    try {
+      validatePath(path)
+      return this.session.request(OpCode.sync, SyncRequestCodec, { path: this.chroot.toServer(path) }, null, this.context('sync', path, options))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Number of all descendants of a node (ZooKeeper 3.6+). */
+  getAllChildrenNumber(path: string, options: CallOptions = {}): Promise<number> {
+    try {
+      validatePath(path)
+      return this.session.request(OpCode.getAllChildrenNumber, GetAllChildrenNumberRequestCodec, { path: this.chroot.toServer(path) }, decodeTotalNumber, this.context('getAllChildrenNumber', path, options))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Paths of this session's ephemeral nodes under `prefix` (default: all) (ZooKeeper 3.6+). */
+  getEphemerals(prefix = '/', options: CallOptions = {}): Promise<string[]> {
+    try {
+      validatePath(prefix, 'prefix')
+      const decode = (r: Reader): string[] => GetEphemeralsResponseCodec.decode(r).ephemerals.map((p) => this.chroot.toClient(p))
+      return this.session.request(OpCode.getEphemerals, GetEphemeralsRequestCodec, { prefixPath: this.chroot.toServer(prefix) }, decode, this.context('getEphemerals', prefix, options))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** The identities this session is authenticated as (ZooKeeper 3.7+). */
+  whoAmI(options: CallOptions = {}): Promise<ClientInfo[]> {
+    return this.session.request(OpCode.whoAmI, null, null, decodeWhoAmI, this.context('whoAmI', undefined, options))
+  }
+
+  // ---------------------------------------------------------------- multi
+
+  /**
+   * Applies writes atomically: all succeed or none do. On failure, rejects with the failing op's
+   * error, whose `opIndex` names it and `results` holds every op's outcome.
+   */
+  multi(ops: readonly Op[], options: CallOptions = {}): Promise<OpResult[]> {
+    try {
+      const wire = toMultiOps(ops, this.chroot, this.defaultAcl)
+      if (wire.length === 0) return Promise.resolve([])
+      const decode = (r: Reader): OpResult[] => fromMultiResults(MultiResponseCodec.decode(r).results, ops, this.chroot)
+      return this.session.request(OpCode.multi, MultiOperationRecordCodec, { ops: wire }, decode, this.context('multi', undefined, options))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Starts a transaction to build step by step and {@link Transaction.commit}. */
+  transaction(options: CallOptions = {}): Transaction {
+    return new Transaction((ops) => this.multi(ops, options))
+  }
+
+  /** Several reads in one round trip; each succeeds or fails on its own (ZooKeeper 3.6+). */
+  multiRead(ops: readonly ReadOp[], options: CallOptions = {}): Promise<ReadResult[]> {
+    try {
+      const wire = toReadOps(ops, this.chroot)
+      if (wire.length === 0) return Promise.resolve([])
+      const decode = (r: Reader): ReadResult[] => fromReadResults(MultiResponseCodec.decode(r).results, ops)
+      return this.session.request(OpCode.multiRead, MultiOperationRecordCodec, { ops: wire }, decode, this.context('multiRead', undefined, options))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  // ---------------------------------------------------------------- watches
+
+  /**
+   * Sets a persistent watch (ZooKeeper 3.6+) that stays after it fires: on the node only, or with
+   * `recursive` on the whole subtree (which never reports NodeChildrenChanged). Iterate it with
+   * `for await`, or pass a `listener`. Changes made while the client is disconnected are not
+   * replayed for persistent watches: re-read after a `reconnected` state.
+   */
+  async addWatch(path: string, options: CallOptions & { recursive?: boolean; listener?: (event: WatchedEvent) => void } = {}): Promise<PersistentWatch> {
+    validatePath(path)
+    const recursive = options.recursive ?? false
+    const serverPath = this.chroot.toServer(path)
+    const watch = new PersistentWatch(path, recursive, (w) => this.removePersistent(w, rawWatcher), options.listener)
+    const rawWatcher: RawWatcher = (raw) => watch.deliver(this.toEvent(raw, path))
+    const kind: WatchKind = recursive ? 'persistentRecursive' : 'persistent'
+    const context = this.context('addWatch', path, options)
+    context.watch = { kind, path: serverPath, watcher: rawWatcher }
+    const mode = recursive ? AddWatchMode.PERSISTENT_RECURSIVE : AddWatchMode.PERSISTENT
+    await this.session.request(OpCode.addWatch, AddWatchRequestCodec, { path: serverPath, mode }, null, context)
+    return watch
+  }
+
+  private async removePersistent(watch: PersistentWatch, watcher: RawWatcher): Promise<void> {
+    if (watch.closed) return
+    const kind: WatchKind = watch.recursive ? 'persistentRecursive' : 'persistent'
+    await this.removeWatcher(watch.path, kind, watcher, watch.recursive ? 'persistentRecursive' : 'persistent')
+  }
+
+  /**
+   * Removes watches of `path`: with `watcher`, only that one (the server is asked whether it holds
+   * such a watch, checkWatches); without, every watch of that type (removeWatches). Each removed
+   * watch gets a `*WatchRemoved` event. With `local`, watches are removed on the client even when
+   * the server cannot be reached.
+   */
+  async removeWatches(path: string, type: WatcherTypeName, options: CallOptions & { watcher?: (event: WatchedEvent) => void; local?: boolean } = {}): Promise<void> {
+    validatePath(path)
+    const serverPath = this.chroot.toServer(path)
+    const code = watcherTypeCode(type)
+    const kinds = kindsOf(type)
+    const targets = options.watcher === undefined ? undefined : this.rawWatchersOf(options.watcher)
+    const present = kinds.some((k) => (targets === undefined ? this.session.watches.has(k, serverPath) : targets.some((t) => this.session.watches.has(k, serverPath, t))))
+    if (!present && options.watcher !== undefined) throw new NoWatcherError({ path, operation: 'removeWatches' })
+    const opcode = options.watcher === undefined ? OpCode.removeWatches : OpCode.checkWatches
+    const codec = options.watcher === undefined ? RemoveWatchesRequestCodec : CheckWatchesRequestCodec
+    try {
+      await this.session.request(opcode, codec, { path: serverPath, type: code }, null, this.context('removeWatches', path, options))
+    } catch (error) {
+      const unreachable = error instanceof ZooKeeperError && error.isConnectionProblem
+      if (!(options.local && unreachable)) throw error
+    }
+    for (const kind of kinds) {
+      const removed = targets === undefined ? this.session.watches.remove(kind, serverPath) : targets.flatMap((t) => this.session.watches.remove(kind, serverPath, t))
+      const eventType = kind === 'child' ? EventType.ChildWatchRemoved : kind === 'data' || kind === 'exist' ? EventType.DataWatchRemoved : EventType.PersistentWatchRemoved
+      for (const w of removed) w({ type: eventType, state: KeeperState.SyncConnected, path: serverPath })
+    }
+  }
+
+  private async removeWatcher(path: string, kind: WatchKind, watcher: RawWatcher, type: WatcherTypeName): Promise<void> {
+    const serverPath = this.chroot.toServer(path)
+    const others = this.session.watches.remove(kind, serverPath, watcher).length === 1 && this.session.watches.has(kind, serverPath)
+    if (!others) {
+      // The last local watcher of that kind: the server's watch goes too.
+      try {
+        await this.session.request(OpCode.removeWatches, RemoveWatchesRequestCodec, { path: serverPath, type: watcherTypeCode(type) }, null, this.context('removeWatches', path, {}))
+      } catch (error) {
+        if (!(error instanceof ZooKeeperError && (error.code === 'NOWATCHER' || error.isConnectionProblem))) throw error
+      }
+    }
+    watcher({ type: EventType.PersistentWatchRemoved, state: KeeperState.SyncConnected, path: serverPath })
+  }
+
+  /** Maps user watcher functions to the raw watchers registered for them. */
+  private readonly rawByUser = new WeakMap<(event: WatchedEvent) => void, Set<RawWatcher>>()
+
+  private rawWatchersOf(watcher: (event: WatchedEvent) => void): RawWatcher[] {
+    return [...(this.rawByUser.get(watcher) ?? [])]
+  }
+
+  private registration(kind: WatchKind, serverPath: string, clientPath: string, watcher: (event: WatchedEvent) => void, kindOnNoNode?: WatchKind): WatchRegistration {
+    let raws = this.rawByUser.get(watcher)
+    if (raws === undefined) {
+      raws = new Set()
+      this.rawByUser.set(watcher, raws)
+    }
+    // One raw watcher per (user watcher, path), so the same function on the same path fires once, as in Java.
+    for (const raw of raws) if ((raw as TaggedWatcher).serverPath === serverPath) return { kind, kindOnNoNode, path: serverPath, watcher: raw }
+    const raw: TaggedWatcher = Object.assign((event: RawWatchEvent) => watcher(this.toEvent(event, clientPath)), { serverPath })
+    raws.add(raw)
+    return { kind, kindOnNoNode, path: serverPath, watcher: raw }
+  }
+
+  private toEvent(raw: RawWatchEvent, watchedPath: string): WatchedEvent {
+    return toWatchedEvent(raw, raw.path === '' ? watchedPath : this.chroot.toClient(raw.path))
+  }
+
+  // ---------------------------------------------------------------- configuration
+
+  /** The ensemble's dynamic configuration (`/zookeeper/config`, outside any chroot), with an optional watch. */
+  getConfig(options: WatchOptions = {}): Promise<DataResult> {
+    const context = this.context('getConfig', CONFIG_NODE, options)
+    if (options.watcher !== undefined) context.watch = this.registration('data', CONFIG_NODE, CONFIG_NODE, options.watcher)
+    return this.session.request(OpCode.getData, GetDataRequestCodec, { path: CONFIG_NODE, watch: options.watcher !== undefined }, decodeData, context)
+  }
+
+  /**
+   * Changes the ensemble's membership (needs `reconfigEnabled=true` and an authorised user).
+   * Give `joining`/`leaving` for an incremental change or `members` for a new list; `fromConfig`
+   * (the config version, -1 for any) guards against concurrent changes.
+   */
+  reconfig(change: { joining?: string; leaving?: string; members?: string; fromConfig?: bigint }, options: CallOptions = {}): Promise<DataResult> {
+    const body = { joiningServers: change.joining ?? null, leavingServers: change.leaving ?? null, newMembers: change.members ?? null, curConfigId: change.fromConfig ?? -1n }
+    return this.session.request(OpCode.reconfig, ReconfigRequestCodec, body, decodeData, this.context('reconfig', undefined, options))
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private context(operation: string, path: string | undefined, options: CallOptions): RequestContext {
+    const context: RequestContext = { operation }
+    if (path !== undefined) context.path = path
+    if (options.signal !== undefined) context.signal = options.signal
+    const timeout = options.timeout ?? this.requestTimeout
+    if (timeout !== undefined) context.timeoutMs = timeout
+    return context
+  }
+
+  private readonly decodeCreate = (r: Reader): CreateResult => {
+    const { path, stat } = Create2ResponseCodec.decode(r)
+    return { path: this.chroot.toClient(path), stat }
+  }
+}
+
+type TaggedWatcher = RawWatcher & { serverPath: string }
+
+function decodeStat(r: Reader): Stat {
+  return StatCodec.decode(r)
+}
+
+function decodeData(r: Reader): DataResult {
+  const response = GetDataResponseCodec.decode(r)
+  return { data: response.data ?? EMPTY, stat: response.stat }
+}
+
+function decodeTotalNumber(r: Reader): number {
+  return GetAllChildrenNumberResponseCodec.decode(r).totalNumber
+}
+
+function decodeWhoAmI(r: Reader): ClientInfo[] {
+  return WhoAmIResponseCodec.decode(r).clientInfo
+}
+
+function awaitable(): { watcher: (event: WatchedEvent) => void; changed: Promise<WatchedEvent> } {
+  let resolve!: (event: WatchedEvent) => void
+  const changed = new Promise<WatchedEvent>((r) => (resolve = r))
+  return { watcher: (event) => resolve(event), changed }
+}
+
+function watcherTypeCode(type: WatcherTypeName): number {
+  switch (type) {
+    case 'data':
+      return WatcherType.Data
+    case 'children':
+      return WatcherType.Children
+    case 'any':
+      return WatcherType.Any
+    case 'persistent':
+      return WatcherType.Persistent
+    case 'persistentRecursive':
+      return WatcherType.PersistentRecursive
+    default:
+      throw new InvalidArgumentError(`watcher type must be 'data', 'children', 'any', 'persistent' or 'persistentRecursive', got ${JSON.stringify(type)}`)
+  }
+}
+
+function kindsOf(type: WatcherTypeName): WatchKind[] {
+  switch (type) {
+    case 'data':
+      return ['data', 'exist']
+    case 'children':
+      return ['child']
+    case 'any':
+      return ['data', 'exist', 'child', 'persistent', 'persistentRecursive']
+    case 'persistent':
+      return ['persistent']
+    case 'persistentRecursive':
+      return ['persistentRecursive']
+  }
+}
+
+function positiveOrUndefined(value: number | undefined, what: string): number | undefined {
+  if (value === undefined) return undefined
+  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`${what} must be a positive number of ms`)
+  return value
+}
+
+function rejectArg(message: string): Promise<never> {
+  return Promise.reject(new InvalidArgumentError(message))
+}
+
+/**
+ * Creates a client and starts connecting.
+ *
+ * @param connectString `host:port[,host:port...][/chroot]`, IPv6 as `[::1]:2181`.
+ * @example
+ * ```ts
+ * const zk = createClient('127.0.0.1:2181/app', { sessionTimeout: 10_000 })
+ * await zk.connected()
+ * const { data, stat } = await zk.getData('/config')
+ * ```
+ */
+export function createClient(connectString: string, options: ClientOptions = {}): ZooKeeperClient {
+  return new ZooKeeperClient(connectString, options)
+}

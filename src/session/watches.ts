@@ -1,0 +1,167 @@
+/**
+ * The client's record of the watches the server holds for this session, keyed by server path,
+ * and ZooKeeper's rules for which of them an event triggers (`ZKWatchManager.materialize`).
+ */
+import { EventType } from '../protocol/constants.js'
+import { parentOf } from '../paths.js'
+
+/** The five kinds of server-side watch. */
+export type WatchKind = 'data' | 'exist' | 'child' | 'persistent' | 'persistentRecursive'
+
+/** A notification as the session hands it to watchers (server path, numeric codes). */
+export interface RawWatchEvent {
+  /** `EventType` value. */
+  type: number
+  /** `KeeperState` value. */
+  state: number
+  /** Server path; `''` for session-level events. */
+  path: string
+}
+
+/** A function called with each event a watch receives. */
+export type RawWatcher = (event: RawWatchEvent) => void
+
+/** Paths to re-arm after a reconnect, by kind (the fields of SetWatches2). */
+export interface WatchPaths {
+  dataWatches: string[]
+  existWatches: string[]
+  childWatches: string[]
+  persistentWatches: string[]
+  persistentRecursiveWatches: string[]
+}
+
+type WatchTable = Map<string, Set<RawWatcher>>
+
+/**
+ * Watches by kind and server path. One-shot kinds (`data`, `exist`, `child`) are removed when
+ * triggered; persistent kinds stay until removed explicitly or the session ends.
+ */
+export class WatchRegistry {
+  private readonly tables: Record<WatchKind, WatchTable> = {
+    data: new Map(),
+    exist: new Map(),
+    child: new Map(),
+    persistent: new Map(),
+    persistentRecursive: new Map(),
+  }
+
+  /** Adds `watcher` for `path`; adding the same function twice keeps one (as the Java client does). */
+  add(kind: WatchKind, path: string, watcher: RawWatcher): void {
+    const table = this.tables[kind]
+    let set = table.get(path)
+    if (set === undefined) {
+      set = new Set()
+      table.set(path, set)
+    }
+    set.add(watcher)
+  }
+
+  /** Removes one watcher (or all watchers of that kind on `path` when none is given); returns those removed. */
+  remove(kind: WatchKind, path: string, watcher?: RawWatcher): RawWatcher[] {
+    const table = this.tables[kind]
+    const set = table.get(path)
+    if (set === undefined) return []
+    if (watcher === undefined) {
+      table.delete(path)
+      return [...set]
+    }
+    if (!set.delete(watcher)) return []
+    if (set.size === 0) table.delete(path)
+    return [watcher]
+  }
+
+  /** True when some watcher of `kind` is registered on `path` (optionally: this watcher). */
+  has(kind: WatchKind, path: string, watcher?: RawWatcher): boolean {
+    const set = this.tables[kind].get(path)
+    if (set === undefined) return false
+    return watcher === undefined ? true : set.has(watcher)
+  }
+
+  /** Number of registered (kind, path) pairs, i.e. watches the server holds for us. */
+  get size(): number {
+    let n = 0
+    for (const table of Object.values(this.tables)) n += table.size
+    return n
+  }
+
+  /** True when any persistent or recursive watch exists (then SetWatches2 is needed). */
+  get hasPersistent(): boolean {
+    return this.tables.persistent.size > 0 || this.tables.persistentRecursive.size > 0
+  }
+
+  /** Every watched path by kind, for re-arming after a reconnect. */
+  paths(): WatchPaths {
+    return {
+      dataWatches: [...this.tables.data.keys()],
+      existWatches: [...this.tables.exist.keys()],
+      childWatches: [...this.tables.child.keys()],
+      persistentWatches: [...this.tables.persistent.keys()],
+      persistentRecursiveWatches: [...this.tables.persistentRecursive.keys()],
+    }
+  }
+
+  /**
+   * The watchers a node event triggers, with the one-shot ones removed from the registry.
+   * - created / data changed: data and exist watches of the node;
+   * - children changed: child watches of the node;
+   * - deleted: data, exist and child watches of the node;
+   * - persistent watches of the node see every one of those;
+   * - recursive watches of the node or any ancestor see all but children changed.
+   */
+  trigger(type: number, path: string): RawWatcher[] {
+    const out: RawWatcher[] = []
+    switch (type) {
+      case EventType.NodeCreated:
+      case EventType.NodeDataChanged:
+        this.take('data', path, out)
+        this.take('exist', path, out)
+        break
+      case EventType.NodeChildrenChanged:
+        this.take('child', path, out)
+        break
+      case EventType.NodeDeleted:
+        this.take('data', path, out)
+        this.take('exist', path, out)
+        this.take('child', path, out)
+        break
+      default:
+        return out
+    }
+    this.collect('persistent', path, out)
+    if (type !== EventType.NodeChildrenChanged && this.tables.persistentRecursive.size > 0) {
+      for (let p = path; ; p = parentOf(p)) {
+        this.collect('persistentRecursive', p, out)
+        if (p === '/') break
+      }
+    }
+    return dedupe(out)
+  }
+
+  /** Removes and returns every watcher (when the session ends). */
+  drain(): RawWatcher[] {
+    const out: RawWatcher[] = []
+    for (const table of Object.values(this.tables)) {
+      for (const set of table.values()) for (const w of set) out.push(w)
+      table.clear()
+    }
+    return dedupe(out)
+  }
+
+  private take(kind: WatchKind, path: string, out: RawWatcher[]): void {
+    const table = this.tables[kind]
+    const set = table.get(path)
+    if (set === undefined) return
+    table.delete(path)
+    for (const w of set) out.push(w)
+  }
+
+  private collect(kind: WatchKind, path: string, out: RawWatcher[]): void {
+    const set = this.tables[kind].get(path)
+    if (set !== undefined) for (const w of set) out.push(w)
+  }
+}
+
+/** One function registered for several kinds of the same path is called once per event (Java's HashSet). */
+function dedupe(watchers: RawWatcher[]): RawWatcher[] {
+  return watchers.length < 2 ? watchers : [...new Set(watchers)]
+}
