@@ -177,7 +177,7 @@ export class ZooKeeperClient extends EventEmitter {
       session: options.session,
     })
     this.session.on('state', (change: StateChange) => this.emit('state', change))
-    for (const { scheme, auth } of options.auth ?? []) void this.session.addAuth(scheme, toData(auth)).catch(() => {})
+    for (const { scheme, auth } of options.auth ?? []) void this.session.addAuth(scheme, toData(auth, 'options.auth')).catch(() => {})
     this.session.start()
   }
 
@@ -268,7 +268,11 @@ export class ZooKeeperClient extends EventEmitter {
   /** Adds credentials (e.g. `addAuth('digest', 'user:password')`); they are presented again on every reconnect. */
   addAuth(scheme: string, auth: string | Buffer): Promise<void> {
     if (typeof scheme !== 'string' || scheme === '') return rejectArg('addAuth scheme must be a non-empty string, e.g. "digest"')
-    return this.session.addAuth(scheme, toData(auth, 'auth'))
+    try {
+      return this.session.addAuth(scheme, toData(auth, 'auth'))
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /** Closes the session (its ephemeral nodes are deleted at once) and the connection. */
