@@ -1,127 +1,29 @@
 /**
  * One ZooKeeper session and the connections that carry it. This class is the single owner of the
- * socket, the wire state, the xid counter, the queue of requests awaiting replies, the watch
- * registry and the last zxid seen; everything that changes them happens here, in the order bytes
- * arrive.
+ * wire state, the xid counter, the queue of requests awaiting replies, the watch registry and the
+ * last zxid seen; everything that changes them happens here, in the order bytes arrive. Each
+ * connection's socket, framing and heartbeat live in a {@link Connection}.
  */
 import { EventEmitter } from 'node:events'
-import type { Socket } from 'node:net'
-import { AuthFailedError, ConnectionLossError, InvalidArgumentError, ProtocolError, RequestTimeoutError, SessionExpiredError, ZooKeeperError } from '../errors.js'
+import { ConnectionLossError, InvalidArgumentError, ProtocolError, SessionExpiredError } from '../errors.js'
 import type { Codec } from '../protocol/codec.js'
 import { ConnectRequestCodec, ConnectResponseCodec } from '../protocol/connect.js'
-import { DEFAULT_MAX_PACKET_LENGTH, ErrorCode, EventType, KeeperState, OpCode, SESSION_PASSWORD_LENGTH, Xid } from '../protocol/constants.js'
-import { FrameDecoder } from '../protocol/framer.js'
+import { EventType, KeeperState, OpCode, SESSION_PASSWORD_LENGTH, Xid } from '../protocol/constants.js'
 import { Reader } from '../protocol/reader.js'
 import { WatcherEventCodec } from '../protocol/records.js'
-import { AuthPacketCodec } from '../protocol/requests.js'
-import { Writer } from '../protocol/writer.js'
-import { type HostAddress, HostList, formatHost } from './hosts.js'
+import { Credentials } from './auth.js'
+import type { Clock, TimerHandle } from './clock.js'
+import { SET_WATCHES_MAX_LENGTH, type SessionOptions } from './config.js'
+import { Connection } from './connection.js'
+import { HostList } from './hosts.js'
 import { Queue } from './pending.js'
-import { type ConnectionState, type StateChange, type WireState, canTransition } from './state.js'
-import { type Clock, systemClock } from './clock.js'
-import { Heartbeat } from './heartbeat.js'
 import { rearmWatches } from './rearm.js'
-import { type RawWatcher, type WatchKind, WatchRegistry } from './watches.js'
-import { openSocket, type Transport } from './transport.js'
+import { Request, type RequestContext } from './request.js'
+import { type ConnectionState, type StateChange, type WireState, canTransition } from './state.js'
+import { WatchRegistry, callWatcher } from './watches.js'
 
-/** Options of a {@link Session}. */
-export interface SessionOptions {
-  /** Servers to connect to. */
-  hosts: readonly HostAddress[]
-  /** Requested session timeout in ms; the server clamps it to its bounds. */
-  sessionTimeout: number
-  /** Accept read-only servers (reads only, until a read-write server is reachable). */
-  canBeReadOnly: boolean
-  /** Largest frame accepted or sent, in bytes (`jute.maxbuffer`). */
-  maxPacketLength: number
-  /** Most requests awaiting replies at once; further callers wait for room. */
-  maxInFlight: number
-  /** Connect timeout per attempt in ms; default: session timeout divided by the number of hosts. */
-  connectTimeout: number | undefined
-  /** Backoff between failed connection attempts: random delay up to min(max, initial * 2^n). */
-  reconnectDelay: { initialMs: number; maxMs: number }
-  /** After an expiry, start a new session by itself (as Curator and kazoo do). */
-  renewExpiredSession: boolean
-  /** Resume an existing session instead of creating one. */
-  session: { id: bigint; password: Buffer } | undefined
-  /** Shuffle hosts with this source of randomness (tests pass a fixed one). */
-  random: () => number
-  /** Clock and timers (tests may replace them). */
-  clock: Clock
-  /** Opens connections (tests may replace it). */
-  transport: Transport
-}
-
-/** Defaults of {@link SessionOptions} other than hosts. */
-export const defaultSessionOptions: Omit<SessionOptions, 'hosts'> = {
-  sessionTimeout: 30_000,
-  canBeReadOnly: false,
-  maxPacketLength: DEFAULT_MAX_PACKET_LENGTH,
-  maxInFlight: 5_000,
-  connectTimeout: undefined,
-  reconnectDelay: { initialMs: 50, maxMs: 1_000 },
-  renewExpiredSession: true,
-  session: undefined,
-  random: Math.random,
-  clock: systemClock,
-  transport: openSocket,
-}
-
-/** How the session should register a watch once a request's reply arrives. */
-export interface WatchRegistration {
-  /** Kind to register when the reply succeeds. */
-  kind: WatchKind
-  /** Kind to register when the reply is NONODE (exists sets an existence watch), if any. */
-  kindOnNoNode?: WatchKind
-  /** Server path. */
-  path: string
-  /** Called with every event of the watch. */
-  watcher: RawWatcher
-}
-
-/** Per-request details that do not go on the wire. */
-export interface RequestContext {
-  /** Operation name for errors, e.g. `'getData'`. */
-  operation: string
-  /** The caller's path (chroot removed), for errors. */
-  path?: string
-  /** Watch to register when the reply arrives. */
-  watch?: WatchRegistration
-  /** Resolve with this value instead of failing when the server answers NONODE (exists). */
-  noNodeResult?: unknown
-  /** Abort the wait for the reply. */
-  signal?: AbortSignal
-  /** Fail with RequestTimeoutError if no reply within this many ms. */
-  timeoutMs?: number
-}
-
-/** A request from submission to settlement. */
-class Request {
-  xid = 0
-  settled = false
-  timer: ReturnType<Clock['setTimeout']> | undefined = undefined
-  abortListener: (() => void) | undefined = undefined
-  resolve!: (value: unknown) => void
-  reject!: (error: unknown) => void
-
-  constructor(
-    readonly opcode: number,
-    readonly codec: Codec<unknown> | null,
-    readonly body: unknown,
-    readonly decode: ((r: Reader) => unknown) | null,
-    readonly context: RequestContext,
-  ) {}
-}
-
-/** An authentication to present on every connection of the session. */
-interface AuthEntry {
-  scheme: string
-  auth: Buffer
-  waiters: { resolve: () => void; reject: (e: unknown) => void }[]
-}
-
-/** Bytes of path names per SetWatches packet, as the Java client (`SET_WATCHES_MAX_LENGTH`). */
-export const SET_WATCHES_MAX_LENGTH = 128 * 1024
+export { SET_WATCHES_MAX_LENGTH, type SessionOptions, defaultSessionOptions } from './config.js'
+export type { RequestContext, WatchRegistration } from './request.js'
 
 const ZERO_PASSWORD = Buffer.alloc(SESSION_PASSWORD_LENGTH)
 
@@ -137,27 +39,22 @@ export class Session extends EventEmitter {
   private readonly options: SessionOptions
   private readonly hostList: HostList
   private readonly clock: Clock
-  private readonly framer: FrameDecoder
-  private readonly out = new Writer(64 * 1024)
   private readonly pending = new Queue<Request>()
   private readonly waiting = new Queue<Request>()
-  private readonly auths: AuthEntry[] = []
-  private authsInFlight: AuthEntry[] = []
-  private readonly heartbeat: Heartbeat
+  private readonly credentials = new Credentials()
 
-  private socket: Socket | null = null
+  private conn: Connection | null = null
   private wire: WireState = 'connecting'
   private appState: ConnectionState | 'initial' = 'initial'
-  private handshaking = false
   private closing = false
   private closedPromise: Promise<void> | null = null
-  private flushScheduled = false
-  private connectTimer: ReturnType<Clock['setTimeout']> | undefined
-  private reconnectTimer: ReturnType<Clock['setTimeout']> | undefined
-  private expiryTimer: ReturnType<Clock['setTimeout']> | undefined
+  private reconnectTimer: TimerHandle | undefined
+  private expiryTimer: TimerHandle | undefined
   private failedAttempts = 0
   private xid = 0
   private terminalError: Error | null = null
+  /** Time of the last byte received from any server (drives local expiry). */
+  private lastHeard: number
 
   /** Current session id; 0n before the first handshake and after an expiry. */
   sessionId = 0n
@@ -169,8 +66,6 @@ export class Session extends EventEmitter {
   lastZxid = 0n
   /** Server of the current connection, as `host:port`. */
   currentServer: string | null = null
-  /** Time of the last byte received from any server (drives local expiry). */
-  private lastHeard: number
 
   constructor(options: SessionOptions) {
     super()
@@ -178,17 +73,12 @@ export class Session extends EventEmitter {
     this.clock = options.clock
     if (options.hosts.length === 0) throw new InvalidArgumentError('at least one host is required')
     this.hostList = new HostList(options.hosts, options.random)
-    this.framer = new FrameDecoder(options.maxPacketLength)
     this.negotiatedTimeout = options.sessionTimeout
     if (options.session) {
       this.sessionId = options.session.id
       this.sessionPassword = options.session.password
     }
     this.lastHeard = this.clock.now()
-    this.heartbeat = new Heartbeat(this.clock, {
-      ping: () => this.sendPing(),
-      timedOut: (silentMs) => this.dropConnection(new ConnectionLossError({ message: `no reply from ${this.currentServer} for ${silentMs} ms (read timeout): the server or the network is unresponsive` })),
-    })
   }
 
   /** The wire state. */
@@ -215,72 +105,43 @@ export class Session extends EventEmitter {
 
   /**
    * Sends a request and resolves with its decoded reply body (or `undefined` for ops without one).
-   * Rejects with a {@link ZooKeeperError} for an error reply, `ConnectionLossError` when the
-   * connection drops before the reply, `SessionExpiredError` when the session ends, and the
-   * signal's reason or `RequestTimeoutError` for an abandoned wait.
+   * Rejects with a ZooKeeperError for an error reply, `ConnectionLossError` when the connection
+   * drops before the reply, `SessionExpiredError` when the session ends, and the signal's reason
+   * or `RequestTimeoutError` for an abandoned wait.
    */
   request<T>(opcode: number, codec: Codec<any> | null, body: unknown, decode: ((r: Reader) => T) | null, context: RequestContext): Promise<T> {
     if (this.terminalError !== null) return Promise.reject(this.terminalError)
     const req = new Request(opcode, codec, body, decode, context)
-    const promise = new Promise<T>((resolve, reject) => {
-      req.resolve = resolve as (v: unknown) => void
-      req.reject = reject
-    })
-    if (context.signal !== undefined || context.timeoutMs !== undefined) this.watchForAbandon(req)
-    if (req.settled) return promise
-    if (this.canSend() && this.waiting.length === 0 && this.pending.length < this.options.maxInFlight) this.send(req)
-    else this.waiting.push(req)
-    return promise
+    if (context.signal !== undefined || context.timeoutMs !== undefined) req.watchForAbandon(this.clock, this.abandon)
+    if (!req.settled) {
+      if (this.sendable() !== null && this.waiting.length === 0 && this.pending.length < this.options.maxInFlight) this.send(req)
+      else this.waiting.push(req)
+    }
+    return req.promise as Promise<T>
   }
 
   /** Adds credentials to the session, now and on every future connection. */
   addAuth(scheme: string, auth: Buffer): Promise<void> {
     if (this.terminalError !== null) return Promise.reject(this.terminalError)
-    return new Promise<void>((resolve, reject) => {
-      const entry: AuthEntry = { scheme, auth, waiters: [{ resolve, reject }] }
-      this.auths.push(entry)
-      if (this.canSend()) {
-        this.writeAuth(entry)
-        this.scheduleFlush()
-      }
-    })
+    const { entry, answered } = this.credentials.add(scheme, auth)
+    const conn = this.sendable()
+    if (conn !== null) {
+      this.credentials.write(conn.out, entry)
+      conn.scheduleFlush()
+    }
+    return answered
   }
 
-  private canSend(): boolean {
-    return (this.wire === 'connected' || this.wire === 'connectedReadOnly') && !this.handshaking && !this.closing
-  }
-
-  private watchForAbandon(req: Request): void {
-    const { signal, timeoutMs } = req.context
-    if (signal !== undefined) {
-      if (signal.aborted) {
-        this.abandon(req, signal.reason)
-        return
-      }
-      req.abortListener = () => this.abandon(req, signal.reason)
-      signal.addEventListener('abort', req.abortListener, { once: true })
-    }
-    if (timeoutMs !== undefined) {
-      req.timer = this.clock.setTimeout(() => {
-        this.abandon(req, new RequestTimeoutError({ path: req.context.path, operation: req.context.operation, message: `${req.context.path ?? ''} got no reply within ${timeoutMs} ms (${req.context.operation}); it may or may not have been applied`.trimStart() }))
-      }, timeoutMs)
-    }
+  /** The connection requests may be written to: established, and the client not closing. */
+  private sendable(): Connection | null {
+    return this.conn !== null && this.conn.isEstablished && !this.closing ? this.conn : null
   }
 
   /** Settles a request early. A sent request stays queued so later replies still match. */
-  private abandon(req: Request, reason: unknown): void {
+  private readonly abandon = (req: Request, reason: unknown): void => {
     if (req.settled) return
     if (req.xid === 0) this.waiting.remove(req)
-    this.settle(req, reason, true)
-  }
-
-  private settle(req: Request, value: unknown, failed: boolean): void {
-    if (req.settled) return
-    req.settled = true
-    if (req.timer !== undefined) this.clock.clearTimeout(req.timer)
-    if (req.abortListener !== undefined) req.context.signal!.removeEventListener('abort', req.abortListener)
-    if (failed) req.reject(value)
-    else req.resolve(value)
+    req.settle(reason, true)
   }
 
   private nextXid(): number {
@@ -289,9 +150,9 @@ export class Session extends EventEmitter {
     return this.xid
   }
 
-  /** Encodes a request into the outgoing batch and queues it for its reply. */
-  private send(req: Request): void {
-    const w = this.out
+  /** Encodes a request into the connection's outgoing batch and queues it for its reply. */
+  private send(req: Request, conn = this.conn!): void {
+    const w = conn.out
     const start = w.beginFrame()
     const xid = this.nextXid()
     try {
@@ -299,7 +160,7 @@ export class Session extends EventEmitter {
       if (req.codec !== null) req.codec.encode(w, req.body)
     } catch (error) {
       w.truncate(start)
-      this.settle(req, error instanceof Error ? error : new InvalidArgumentError(String(error)), true)
+      req.settle(error instanceof Error ? error : new InvalidArgumentError(String(error)), true)
       return
     }
     const length = w.endFrame(start)
@@ -307,58 +168,20 @@ export class Session extends EventEmitter {
       // The server closes the connection on a frame over jute.maxbuffer, failing every request
       // in flight; refuse this one alone instead.
       w.truncate(start)
-      this.settle(req, new InvalidArgumentError(`${req.context.operation} request of ${length} bytes exceeds the packet limit of ${this.options.maxPacketLength} bytes (jute.maxbuffer); send less data`), true)
+      req.settle(new InvalidArgumentError(`${req.context.operation} request of ${length} bytes exceeds the packet limit of ${this.options.maxPacketLength} bytes (jute.maxbuffer); send less data`), true)
       return
     }
     req.xid = xid
     this.pending.push(req)
-    this.scheduleFlush()
-  }
-
-  /** Re-arms watches ahead of any waiting request, outside the window (primeConnection order). */
-  private readonly sendSetWatches = (opcode: number, codec: Codec<any>, body: unknown): void => {
-    const req = new Request(opcode, codec, body, null, { operation: 'setWatches' })
-    // A failed re-arm shows up as a dropped connection, which re-arms again; nothing to report.
-    req.resolve = noop
-    req.reject = noop
-    this.send(req)
+    conn.scheduleFlush()
   }
 
   /** Sends waiting requests while there is room in the window. */
   private pump(): void {
-    while (this.waiting.length > 0 && this.pending.length < this.options.maxInFlight && this.canSend()) {
+    while (this.waiting.length > 0 && this.pending.length < this.options.maxInFlight && this.sendable() !== null) {
       const req = this.waiting.shift()!
       if (!req.settled) this.send(req)
     }
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return
-    this.flushScheduled = true
-    // Coalesce every request issued in this turn of the event loop into one socket write.
-    setImmediate(this.flush)
-  }
-
-  private readonly flush = (): void => {
-    this.flushScheduled = false
-    if (this.out.length === 0 || this.socket === null) return
-    this.socket.write(this.out.take())
-    this.heartbeat.sent()
-  }
-
-  private writeAuth(entry: AuthEntry): void {
-    const w = this.out
-    const start = w.beginFrame()
-    w.int(Xid.auth).int(OpCode.auth)
-    AuthPacketCodec.encode(w, { type: 0, scheme: entry.scheme, auth: entry.auth })
-    w.endFrame(start)
-    this.authsInFlight.push(entry)
-  }
-
-  private sendPing(): void {
-    if (this.socket === null || this.handshaking) return
-    this.out.raw(PING_FRAME)
-    this.flush()
   }
 
   // ---------------------------------------------------------------- connections
@@ -366,36 +189,26 @@ export class Session extends EventEmitter {
   private connectNext(): void {
     if (this.closing || this.wire === 'closed') return
     const host = this.hostList.next()
-    const address = formatHost(host)
-    this.currentServer = address
-    this.handshaking = true
-    this.framer.reset()
-    this.out.reset()
-    this.authsInFlight = []
-    const socket = this.options.transport(host)
-    this.socket = socket
+    this.credentials.connectionEnded()
     const connectTimeout = this.options.connectTimeout ?? Math.max(1, Math.floor(this.negotiatedTimeout / this.hostList.size))
-    this.connectTimer = this.clock.setTimeout(() => {
-      if (this.socket === socket) this.dropConnection(new ConnectionLossError({ message: `could not connect to ${address} within ${connectTimeout} ms` }))
-    }, connectTimeout)
-    socket.on('connect', () => {
-      if (this.socket !== socket) return
-      socket.setNoDelay(true)
-      this.writeConnectRequest()
-    })
-    socket.on('data', (chunk: Buffer) => {
-      if (this.socket === socket) this.onData(chunk)
-    })
-    socket.on('error', (error: Error) => {
-      if (this.socket === socket) this.dropConnection(new ConnectionLossError({ message: `connection to ${address} failed: ${error.message}`, cause: error }))
-    })
-    socket.on('close', () => {
-      if (this.socket === socket) this.dropConnection(new ConnectionLossError({ message: `connection to ${address} closed by the server` }))
-    })
+    const settings = { transport: this.options.transport, clock: this.clock, maxPacketLength: this.options.maxPacketLength, connectTimeout }
+    this.conn = new Connection(host, settings, this.connectionHandler)
+    this.currentServer = this.conn.address
   }
 
-  private writeConnectRequest(): void {
-    const w = this.out
+  private readonly connectionHandler = {
+    onOpen: (conn: Connection): void => this.writeConnectRequest(conn),
+    onFrame: (conn: Connection, frame: Buffer): void => (conn.isEstablished ? this.onFrame(frame) : this.onConnectResponse(conn, frame)),
+    onChunkDone: (): void => {
+      if (this.waiting.length > 0) this.pump()
+    },
+    onLost: (conn: Connection, reason: Error): void => {
+      if (conn === this.conn) this.dropConnection(reason)
+    },
+  }
+
+  private writeConnectRequest(conn: Connection): void {
+    const w = conn.out
     const start = w.beginFrame()
     ConnectRequestCodec.encode(w, {
       protocolVersion: 0,
@@ -406,30 +219,11 @@ export class Session extends EventEmitter {
       readOnly: this.options.canBeReadOnly,
     })
     w.endFrame(start)
-    this.flush()
+    // Nothing else is written until the ConnectResponse arrives (ClientCnxnSocketNIO.doIO).
+    conn.flush()
   }
 
-  private onData(chunk: Buffer): void {
-    this.lastHeard = this.clock.now()
-    this.heartbeat.received()
-    try {
-      this.framer.push(chunk, this.onFrame)
-    } catch (error) {
-      // Whatever a server sends, it ends here: the connection is dropped and re-established.
-      const reason = error instanceof ProtocolError ? error : new ProtocolError(`internal error while handling a frame: ${(error as Error)?.message ?? String(error)}`)
-      this.dropConnection(new ConnectionLossError({ message: `protocol error from ${this.currentServer}: ${reason.message}`, cause: reason }))
-      return
-    }
-    if (this.waiting.length > 0) this.pump()
-  }
-
-  private readonly onFrame = (frame: Buffer): void => {
-    // A frame handler may drop the connection; later frames of the same chunk belong to it.
-    if (this.socket === null) return
-    if (this.handshaking) {
-      this.onConnectResponse(frame)
-      return
-    }
+  private onFrame(frame: Buffer): void {
     const r = new Reader(frame)
     const xid = r.int()
     const zxid = r.long()
@@ -440,55 +234,31 @@ export class Session extends EventEmitter {
     }
     if (xid === Xid.ping) return
     if (xid === Xid.auth) {
-      this.onAuthReply(err)
+      const failed = this.credentials.answer(err)
+      if (failed !== null) this.shutDown(failed, 'authentication failed')
       return
     }
-    const req = this.pending.shift()
+    const req = this.pending.peek()
     if (req === undefined) throw new ProtocolError(`reply with xid ${xid} but no request is awaiting a reply`, 0)
-    if (req.xid !== xid) {
-      this.pending.push(req) // keep it so dropConnection fails it with the rest
-      throw new ProtocolError(`reply xid ${xid} does not match the oldest request's xid ${req.xid} (replies must arrive in request order)`, 0)
-    }
+    // The server answers in request order: a reply to anything but the oldest request breaks the stream.
+    if (req.xid !== xid) throw new ProtocolError(`reply xid ${xid} does not match the oldest request's xid ${req.xid} (replies must arrive in request order)`, 0)
     if (zxid > 0n) this.lastZxid = zxid
-    this.onReply(req, err, r)
+    // Still queued while it completes: if its body is malformed, the drop fails it with the rest.
+    req.complete(err, r, this.watches)
+    this.pending.shift()
   }
 
-  private onReply(req: Request, err: number, r: Reader): void {
-    const context = req.context
-    if (err !== 0) {
-      const watch = context.watch
-      if (err === ErrorCode.NONODE && watch?.kindOnNoNode !== undefined && !req.settled) this.watches.add(watch.kindOnNoNode, watch.path, watch.watcher)
-      if (err === ErrorCode.NONODE && 'noNodeResult' in context) this.settle(req, context.noNodeResult, false)
-      else this.settle(req, ZooKeeperError.from(err, { path: context.path, operation: context.operation }), true)
-      return
-    }
-    let value: unknown
-    try {
-      value = req.decode === null ? undefined : req.decode(r)
-    } catch (error) {
-      // Malformed bytes break the stream; any other error (a failed multi) belongs to this call alone.
-      if (error instanceof ProtocolError) throw error
-      this.settle(req, error, true)
-      return
-    }
-    // Register before resolving so a notification in the next frame finds the watch.
-    if (context.watch !== undefined && !req.settled) this.watches.add(context.watch.kind, context.watch.path, context.watch.watcher)
-    this.settle(req, value, false)
-  }
-
-  private onConnectResponse(frame: Buffer): void {
+  private onConnectResponse(conn: Connection, frame: Buffer): void {
     const response = ConnectResponseCodec.decode(new Reader(frame))
-    this.clock.clearTimeout(this.connectTimer)
-    this.handshaking = false
     if (response.timeOut <= 0) {
       // The server no longer knows the session: it expired (ZooKeeperServer.finishSessionInit).
-      const expired = new SessionExpiredError({ message: `session 0x${this.sessionId.toString(16)} has expired (server ${this.currentServer} refused to resume it); its ephemeral nodes and watches are gone` })
-      this.dropConnection(expired, true)
+      this.dropConnection(new SessionExpiredError({ message: `session 0x${this.sessionId.toString(16)} has expired (server ${conn.address} refused to resume it); its ephemeral nodes and watches are gone` }), true)
       return
     }
-    const resumed = this.sessionId !== 0n
-    if (resumed && response.sessionId !== this.sessionId) {
+    if (this.sessionId !== 0n && response.sessionId !== this.sessionId) {
       this.expire(`the server gave a new session 0x${response.sessionId.toString(16)} instead of resuming 0x${this.sessionId.toString(16)}`)
+      // Without renewal the expiry closed the client; the new session is not ours to use.
+      if (this.closing) return
     }
     const newSession = this.sessionId !== response.sessionId
     this.sessionId = response.sessionId
@@ -496,28 +266,23 @@ export class Session extends EventEmitter {
     this.negotiatedTimeout = response.timeOut
     this.failedAttempts = 0
     this.hostList.connected()
-    this.clock.clearTimeout(this.expiryTimer)
+    this.clearExpiryTimer()
     this.wire = response.readOnly ? 'connectedReadOnly' : 'connected'
+    conn.establish(this.negotiatedTimeout)
     // Order matters: credentials first, then watches, then queued requests (primeConnection).
-    for (const entry of this.auths) this.writeAuth(entry)
-    if (!newSession && this.watches.size > 0) rearmWatches(this.watches, this.lastZxid, SET_WATCHES_MAX_LENGTH, this.sendSetWatches)
-    this.heartbeat.start(this.negotiatedTimeout)
-    this.pump()
-    this.scheduleFlush()
-    const next: ConnectionState = response.readOnly ? 'readOnly' : this.appState === 'initial' ? 'connected' : 'reconnected'
-    this.transition(next, newSession, `${newSession ? 'new session' : 'resumed session'} 0x${this.sessionId.toString(16)} on ${this.currentServer}, timeout ${this.negotiatedTimeout} ms`)
-  }
-
-  private onAuthReply(err: number): void {
-    const entry = this.authsInFlight.shift()
-    if (err === 0) {
-      if (entry !== undefined) for (const w of entry.waiters.splice(0)) w.resolve()
-      return
+    this.credentials.writeAll(conn.out)
+    if (!newSession && this.watches.size > 0) {
+      rearmWatches(this.watches, this.lastZxid, SET_WATCHES_MAX_LENGTH, (opcode, codec, body) => {
+        // A failed re-arm shows up as a dropped connection, which re-arms again; nothing to report.
+        const req = new Request(opcode, codec, body, null, { operation: 'setWatches' })
+        req.promise.catch(noop)
+        this.send(req, conn)
+      })
     }
-    // AUTHFAILED: the server closes the socket and the session cannot be used (AUTH_FAILED is final).
-    const error = new AuthFailedError({ message: `authentication with scheme "${entry?.scheme ?? '?'}" failed; the client is closed: check the credentials and create a new client` })
-    if (entry !== undefined) for (const w of entry.waiters.splice(0)) w.reject(error)
-    this.shutDown(error, 'authentication failed')
+    this.pump()
+    conn.scheduleFlush()
+    const next: ConnectionState = response.readOnly ? 'readOnly' : this.appState === 'initial' ? 'connected' : 'reconnected'
+    this.transition(next, newSession, `${newSession ? 'new session' : 'resumed session'} 0x${this.sessionId.toString(16)} on ${conn.address}, timeout ${this.negotiatedTimeout} ms`)
   }
 
   private onNotification(r: Reader): void {
@@ -534,27 +299,22 @@ export class Session extends EventEmitter {
    * lives on: the next server is tried, unless the session has expired or the client is closing.
    */
   private dropConnection(reason: Error, sessionExpired = false): void {
-    const socket = this.socket
-    if (socket === null) return
-    this.socket = null
-    socket.removeAllListeners()
-    socket.on('error', () => {}) // a late error from a discarded socket must not become uncaught
-    socket.destroy()
-    this.clock.clearTimeout(this.connectTimer)
-    this.heartbeat.stop()
-    this.handshaking = false
-    this.out.reset()
-    this.flushScheduled = false
-    const wasConnected = this.wire === 'connected' || this.wire === 'connectedReadOnly'
+    const conn = this.conn
+    if (conn === null) return
+    this.conn = null
+    conn.close()
+    if (conn.lastReceivedAt !== undefined) this.lastHeard = Math.max(this.lastHeard, conn.lastReceivedAt)
+    const wasConnected = conn.isEstablished
     this.wire = this.closing ? 'closed' : 'connecting'
     this.failPending(reason)
-    this.authsInFlight = [] // stored credentials are replayed on the next connection
+    this.credentials.connectionEnded() // stored credentials are replayed on the next connection
     if (this.closing) return
     if (sessionExpired) {
       this.expire(reason.message)
     } else if (wasConnected) {
-      this.transition('suspended', false, reason.message)
+      // Armed before the state event, whose listeners may close the client.
       this.armLocalExpiry()
+      this.transition('suspended', false, reason.message)
     } else {
       this.failedAttempts++
     }
@@ -562,7 +322,7 @@ export class Session extends EventEmitter {
   }
 
   private failPending(reason: Error): void {
-    for (const req of this.pending.drain()) this.settle(req, reason, true)
+    for (const req of this.pending.drain()) req.settle(reason, true)
   }
 
   private scheduleReconnect(): void {
@@ -584,28 +344,33 @@ export class Session extends EventEmitter {
     const deadline = this.lastHeard + Math.floor((this.negotiatedTimeout * 4) / 3)
     this.expiryTimer = this.clock.setTimeout(() => {
       this.expiryTimer = undefined
-      if (this.wire === 'connecting' && this.sessionId !== 0n) {
-        const silence = this.clock.now() - this.lastHeard
-        this.expire(`no server answered for ${silence} ms, longer than the session timeout of ${this.negotiatedTimeout} ms`)
-        if (this.socket !== null && this.handshaking) {
-          // An attempt in progress would try to resume the dead session; restart it fresh.
-          this.dropConnection(new ConnectionLossError({ message: 'session expired locally' }))
-        }
-      }
+      if (this.wire !== 'connecting' || this.sessionId === 0n) return
+      const silence = Math.round(this.clock.now() - this.lastHeard)
+      // An attempt in progress would try to resume the dead session; end it first, quietly.
+      const attempt = this.conn
+      this.conn = null
+      attempt?.close()
+      this.expire(`no server answered for ${silence} ms, longer than the session timeout of ${this.negotiatedTimeout} ms`)
+      if (attempt !== null) this.scheduleReconnect()
     }, Math.max(0, deadline - this.clock.now()))
+  }
+
+  private clearExpiryTimer(): void {
+    this.clock.clearTimeout(this.expiryTimer)
+    this.expiryTimer = undefined
   }
 
   /** The session is gone: fail everything that belonged to it and start over, or stop. */
   private expire(reason: string): void {
-    this.clock.clearTimeout(this.expiryTimer)
-    this.expiryTimer = undefined
+    this.clearExpiryTimer()
     const id = this.sessionId
     const error = new SessionExpiredError({ message: `session 0x${id.toString(16)} expired: ${reason}; its ephemeral nodes and watches are gone` })
     this.sessionId = 0n
     this.sessionPassword = ZERO_PASSWORD
     this.failPending(error)
-    for (const req of this.waiting.drain()) this.settle(req, error, true)
+    for (const req of this.waiting.drain()) req.settle(error, true)
     this.endWatches(KeeperState.Expired)
+    if (!this.options.renewExpiredSession) this.closing = true // decided before listeners run
     this.transition('lost', false, reason)
     if (!this.options.renewExpiredSession) this.shutDown(error, 'session expired')
   }
@@ -627,8 +392,9 @@ export class Session extends EventEmitter {
   // ---------------------------------------------------------------- closing
 
   /**
-   * Closes the session on the server (closeSession) and the connection. Requests still waiting
-   * fail; every watch gets a final `Closed` event. Safe to call more than once.
+   * Closes the session on the server (closeSession) and the connection. Requests already made are
+   * sent before closeSession; every watch gets a final `Closed` event. Resolves within a bounded
+   * time even if the server never answers. Safe to call more than once.
    */
   close(): Promise<void> {
     if (this.closedPromise !== null) return this.closedPromise
@@ -637,14 +403,22 @@ export class Session extends EventEmitter {
   }
 
   private async closeGracefully(): Promise<void> {
-    if (this.canSend() && this.sessionId !== 0n) {
+    const conn = this.sendable()
+    if (conn !== null && this.sessionId !== 0n) {
+      // Everything asked for before close() goes out first, then closeSession, whatever the
+      // window: the server answers in order and closes the connection after the last reply.
+      while (this.waiting.length > 0) {
+        const req = this.waiting.shift()!
+        if (!req.settled) this.send(req, conn)
+      }
       const bound = Math.min(2_000, Math.max(200, Math.floor((this.negotiatedTimeout * 2) / 3)))
-      const reply = this.request(OpCode.closeSession, null, null, null, { operation: 'close', timeoutMs: bound })
-      // Stop taking requests once closeSession is queued; it is the last thing sent.
+      const closeReq = new Request(OpCode.closeSession, null, null, null, { operation: 'close', timeoutMs: bound })
+      closeReq.watchForAbandon(this.clock, this.abandon)
+      this.send(closeReq, conn)
       this.closing = true
-      await reply.catch(() => {})
+      await closeReq.promise.catch(noop)
     }
-    this.shutDown(new ZooKeeperError(ErrorCode.CONNECTIONLOSS, { message: 'the client is closed; create a new client' }), 'closed by the application')
+    this.shutDown(new ConnectionLossError({ message: 'the client is closed; create a new client' }), 'closed by the application')
   }
 
   /** Final stop: nothing can be sent after this. */
@@ -653,39 +427,16 @@ export class Session extends EventEmitter {
     this.closing = true
     this.terminalError = error
     this.clock.clearTimeout(this.reconnectTimer)
-    this.clock.clearTimeout(this.expiryTimer)
-    this.clock.clearTimeout(this.connectTimer)
     this.reconnectTimer = undefined
-    this.expiryTimer = undefined
-    if (this.socket !== null) this.dropConnection(error)
-    this.heartbeat.stop()
+    this.clearExpiryTimer()
+    this.dropConnection(error)
     this.wire = 'closed'
     this.failPending(error)
-    for (const req of this.waiting.drain()) this.settle(req, error, true)
-    for (const entry of this.auths) for (const w of entry.waiters.splice(0)) w.reject(error)
+    for (const req of this.waiting.drain()) req.settle(error, true)
+    this.credentials.rejectAll(error)
     this.endWatches(KeeperState.Closed)
     this.transition('closed', false, reason)
   }
 }
 
 function noop(): void {}
-
-/** A ping frame never changes, so it is built once. */
-const PING_FRAME = (() => {
-  const w = new Writer(16)
-  const start = w.beginFrame()
-  w.int(Xid.ping).int(OpCode.ping)
-  w.endFrame(start)
-  return w.take()
-})()
-
-/** Calls a user watcher; an exception it throws is rethrown outside the socket handler. */
-function callWatcher(watcher: RawWatcher, event: { type: number; state: number; path: string }): void {
-  try {
-    watcher(event)
-  } catch (error) {
-    queueMicrotask(() => {
-      throw error
-    })
-  }
-}

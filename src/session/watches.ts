@@ -165,3 +165,14 @@ export class WatchRegistry {
 function dedupe(watchers: RawWatcher[]): RawWatcher[] {
   return watchers.length < 2 ? watchers : [...new Set(watchers)]
 }
+
+/** Calls a user watcher; an exception it throws is rethrown outside the socket handler. */
+export function callWatcher(watcher: RawWatcher, event: RawWatchEvent): void {
+  try {
+    watcher(event)
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error
+    })
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * What a session can be told: the servers, timeouts, limits, and the injectable parts (clock,
+ * transport, randomness) that let tests run it without real time or real sockets.
+ */
+import { DEFAULT_MAX_PACKET_LENGTH } from '../protocol/constants.js'
+import { type Clock, systemClock } from './clock.js'
+import type { HostAddress } from './hosts.js'
+import { openSocket, type Transport } from './transport.js'
+
+/** Options of a session. */
+export interface SessionOptions {
+  /** Servers to connect to. */
+  hosts: readonly HostAddress[]
+  /** Requested session timeout in ms; the server clamps it to its bounds. */
+  sessionTimeout: number
+  /** Accept read-only servers (reads only, until a read-write server is reachable). */
+  canBeReadOnly: boolean
+  /** Largest frame accepted or sent, in bytes (`jute.maxbuffer`). */
+  maxPacketLength: number
+  /** Most requests awaiting replies at once; further callers wait for room. */
+  maxInFlight: number
+  /** Connect timeout per attempt in ms; default: session timeout divided by the number of hosts. */
+  connectTimeout: number | undefined
+  /** Backoff between failed connection attempts: random delay up to min(max, initial * 2^n). */
+  reconnectDelay: { initialMs: number; maxMs: number }
+  /** After an expiry, start a new session by itself (as Curator and kazoo do). */
+  renewExpiredSession: boolean
+  /** Resume an existing session instead of creating one. */
+  session: { id: bigint; password: Buffer } | undefined
+  /** Shuffle hosts with this source of randomness (tests pass a fixed one). */
+  random: () => number
+  /** Clock and timers (tests may replace them). */
+  clock: Clock
+  /** Opens connections (tests may replace it). */
+  transport: Transport
+}
+
+/** Defaults of {@link SessionOptions} other than hosts. */
+export const defaultSessionOptions: Omit<SessionOptions, 'hosts'> = {
+  sessionTimeout: 30_000,
+  canBeReadOnly: false,
+  maxPacketLength: DEFAULT_MAX_PACKET_LENGTH,
+  maxInFlight: 5_000,
+  connectTimeout: undefined,
+  reconnectDelay: { initialMs: 50, maxMs: 1_000 },
+  renewExpiredSession: true,
+  session: undefined,
+  random: Math.random,
+  clock: systemClock,
+  transport: openSocket,
+}
+
+/** Bytes of path names per SetWatches packet, as the Java client (`SET_WATCHES_MAX_LENGTH`). */
+export const SET_WATCHES_MAX_LENGTH = 128 * 1024

@@ -1,0 +1,179 @@
+/**
+ * One TCP connection of a session: the socket, frame boundaries, the outgoing batch and the
+ * heartbeat. It knows nothing of requests or session state; it hands whole frames to its handler
+ * and reports its end exactly once. Once it has ended, or been closed by the session, it delivers
+ * nothing more, so bytes from a discarded socket can never reach the session.
+ */
+import type { Socket } from 'node:net'
+import { ConnectionLossError, ProtocolError } from '../errors.js'
+import { OpCode, Xid } from '../protocol/constants.js'
+import { FrameDecoder } from '../protocol/framer.js'
+import { Writer } from '../protocol/writer.js'
+import type { Clock, TimerHandle } from './clock.js'
+import { Heartbeat } from './heartbeat.js'
+import { type HostAddress, formatHost } from './hosts.js'
+import type { Transport } from './transport.js'
+
+/** What a connection reports to its session. */
+export interface ConnectionHandler {
+  /** TCP is up: time to write the ConnectRequest. */
+  onOpen(conn: Connection): void
+  /** One whole frame, in arrival order. Whatever it throws ends the connection. */
+  onFrame(conn: Connection, frame: Buffer): void
+  /** Every frame of a chunk has been handled. */
+  onChunkDone(conn: Connection): void
+  /** The connection ended by itself (socket closed or failed, protocol error, timeout). Called at most once, never after {@link Connection.close}. */
+  onLost(conn: Connection, reason: Error): void
+}
+
+/** Settings of a {@link Connection}. */
+export interface ConnectionSettings {
+  transport: Transport
+  clock: Clock
+  maxPacketLength: number
+  /** Time allowed from the TCP connect to the end of the handshake, in ms. */
+  connectTimeout: number
+}
+
+/** A connection to one server, from TCP connect until it ends. */
+export class Connection {
+  /** The server, as `host:port`. */
+  readonly address: string
+  /** The outgoing batch: frames written here go out at the next flush. */
+  readonly out = new Writer(64 * 1024)
+  /** When bytes last arrived (clock time); undefined until some do. */
+  lastReceivedAt: number | undefined = undefined
+  private readonly socket: Socket
+  private readonly framer: FrameDecoder
+  private readonly heartbeat: Heartbeat
+  private readonly clock: Clock
+  private connectTimer: TimerHandle | undefined
+  private flushScheduled = false
+  private ended = false
+  private established = false
+
+  constructor(
+    host: HostAddress,
+    settings: ConnectionSettings,
+    private readonly handler: ConnectionHandler,
+  ) {
+    this.address = formatHost(host)
+    this.clock = settings.clock
+    this.framer = new FrameDecoder(settings.maxPacketLength)
+    this.heartbeat = new Heartbeat(this.clock, {
+      ping: () => this.ping(),
+      timedOut: (silentMs) => this.fail(`no reply from ${this.address} for ${silentMs} ms (read timeout): the server or the network is unresponsive`),
+    })
+    this.connectTimer = this.clock.setTimeout(() => {
+      this.connectTimer = undefined
+      this.fail(`could not connect to ${this.address} within ${settings.connectTimeout} ms`)
+    }, settings.connectTimeout)
+    const socket = settings.transport(host)
+    this.socket = socket
+    socket.on('connect', () => {
+      if (this.ended) return
+      socket.setNoDelay(true)
+      this.handler.onOpen(this)
+    })
+    socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    socket.on('error', (error: Error) => this.fail(`connection to ${this.address} failed: ${error.message}`, error))
+    socket.on('close', () => this.fail(`connection to ${this.address} closed by the server`))
+  }
+
+  /** True until the connection ends or is closed. */
+  get open(): boolean {
+    return !this.ended
+  }
+
+  /** True once the handshake has completed (see {@link established}). */
+  get isEstablished(): boolean {
+    return this.established
+  }
+
+  /**
+   * The handshake completed: stop the connect timer and watch liveness on the negotiated timeout
+   * (read timeout 2/3 of it, pings when idle: ClientCnxn's rules).
+   */
+  establish(negotiatedTimeout: number): void {
+    this.clearConnectTimer()
+    this.established = true
+    this.heartbeat.start(negotiatedTimeout)
+  }
+
+  /** Sends what is in {@link out} at the end of this turn of the event loop. */
+  scheduleFlush(): void {
+    if (this.flushScheduled || this.ended) return
+    this.flushScheduled = true
+    // Coalesce every frame written in this turn of the event loop into one socket write.
+    setImmediate(this.flushScheduledWrite)
+  }
+
+  /** Sends what is in {@link out} now. */
+  flush(): void {
+    if (this.ended || this.out.length === 0) return
+    this.socket.write(this.out.take())
+    this.heartbeat.sent()
+  }
+
+  /** Ends the connection without reporting it (the session is the one dropping it). Idempotent. */
+  close(): void {
+    if (this.ended) return
+    this.ended = true
+    this.clearConnectTimer()
+    this.heartbeat.stop()
+    this.out.reset()
+    this.socket.removeAllListeners()
+    this.socket.on('error', () => {}) // a late error from a discarded socket must not become uncaught
+    this.socket.destroy()
+  }
+
+  private readonly flushScheduledWrite = (): void => {
+    this.flushScheduled = false
+    this.flush()
+  }
+
+  private ping(): void {
+    this.out.raw(PING_FRAME)
+    this.flush()
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.ended) return
+    this.lastReceivedAt = this.clock.now()
+    this.heartbeat.received()
+    try {
+      this.framer.push(chunk, this.onFrame)
+    } catch (error) {
+      // Whatever a server sends, it ends here: the connection is dropped and re-established.
+      const reason = error instanceof ProtocolError ? error : new ProtocolError(`internal error while handling a frame: ${(error as Error)?.message ?? String(error)}`)
+      this.fail(`protocol error from ${this.address}: ${reason.message}`, reason)
+      return
+    }
+    if (!this.ended) this.handler.onChunkDone(this)
+  }
+
+  private readonly onFrame = (frame: Buffer): void => {
+    // A frame handler may end the connection; later frames of the same chunk belong to it.
+    if (!this.ended) this.handler.onFrame(this, frame)
+  }
+
+  private fail(message: string, cause?: unknown): void {
+    if (this.ended) return
+    this.close()
+    this.handler.onLost(this, new ConnectionLossError(cause === undefined ? { message } : { message, cause }))
+  }
+
+  private clearConnectTimer(): void {
+    this.clock.clearTimeout(this.connectTimer)
+    this.connectTimer = undefined
+  }
+}
+
+/** A ping frame never changes, so it is built once. */
+const PING_FRAME = (() => {
+  const w = new Writer(16)
+  const start = w.beginFrame()
+  w.int(Xid.ping).int(OpCode.ping)
+  w.endFrame(start)
+  return w.take()
+})()
