@@ -3,18 +3,17 @@
  */
 import { EventEmitter, on } from 'node:events'
 import { Acls, validateAcl } from './acl.js'
-import { InvalidArgumentError, NoWatcherError, ZooKeeperError } from './errors.js'
-import { type WatchedEvent, toWatchedEvent } from './events.js'
+import { type AddWatchOptions, ClientWatches, type RemoveWatchesOptions, type WatcherTypeName } from './client-watches.js'
+import { InvalidArgumentError, ZooKeeperError } from './errors.js'
+import type { WatchedEvent } from './events.js'
 import { type CreateModeName, type DataInput, resolveCreateMode, toData, toVersion } from './options.js'
 import { Chroot, validatePath } from './paths.js'
-import { PersistentWatch } from './persistent-watch.js'
-import { AddWatchMode, DEFAULT_MAX_PACKET_LENGTH, ErrorCode, EventType, KeeperState, OpCode, WatcherType } from './protocol/constants.js'
+import type { PersistentWatch } from './persistent-watch.js'
+import { DEFAULT_MAX_PACKET_LENGTH, ErrorCode, OpCode } from './protocol/constants.js'
 import { MultiOperationRecordCodec, MultiResponseCodec } from './protocol/multi.js'
 import type { Reader } from './protocol/reader.js'
 import { type ACL, type ClientInfo, type Stat, StatCodec } from './protocol/records.js'
 import {
-  AddWatchRequestCodec,
-  CheckWatchesRequestCodec,
   CreateRequestCodec,
   CreateTTLRequestCodec,
   DeleteRequestCodec,
@@ -25,7 +24,6 @@ import {
   GetDataRequestCodec,
   GetEphemeralsRequestCodec,
   ReconfigRequestCodec,
-  RemoveWatchesRequestCodec,
   SetACLRequestCodec,
   SetDataRequestCodec,
   SyncRequestCodec,
@@ -40,9 +38,8 @@ import {
   WhoAmIResponseCodec,
 } from './protocol/responses.js'
 import { parseConnectString } from './session/hosts.js'
-import { type RequestContext, Session, type SessionOptions, type WatchRegistration, defaultSessionOptions } from './session/session.js'
+import { type RequestContext, Session, type SessionOptions, defaultSessionOptions } from './session/session.js'
 import type { ConnectionState, StateChange } from './session/state.js'
-import type { RawWatchEvent, RawWatcher, WatchKind } from './session/watches.js'
 import { type Op, type OpResult, type ReadOp, type ReadResult, Transaction, fromMultiResults, fromReadResults, toMultiOps, toReadOps } from './transaction.js'
 
 /** Options of {@link createClient}. */
@@ -103,8 +100,7 @@ export interface WatchOptions extends CallOptions {
   watcher?: (event: WatchedEvent) => void
 }
 
-/** The kinds of watch {@link ZooKeeperClient.removeWatches} can remove. */
-export type WatcherTypeName = 'data' | 'children' | 'any' | 'persistent' | 'persistentRecursive'
+export type { AddWatchOptions, RemoveWatchesOptions, WatcherTypeName } from './client-watches.js'
 
 /** The result of a create. */
 export interface CreateResult {
@@ -151,6 +147,7 @@ export class ZooKeeperClient extends EventEmitter {
   private readonly defaultAcl: readonly ACL[]
   private readonly requestTimeout: number | undefined
   private readonly maxPacketLength: number
+  private readonly watches: ClientWatches
 
   /** Use {@link createClient}. */
   constructor(connectString: string, options: ClientOptions = {}) {
@@ -176,6 +173,7 @@ export class ZooKeeperClient extends EventEmitter {
       renewExpiredSession: options.renewExpiredSession ?? true,
       session: options.session,
     })
+    this.watches = new ClientWatches(this.session, this.chroot, (operation, path, callOptions) => this.context(operation, path, callOptions))
     this.session.on('state', (change: StateChange) => this.emit('state', change))
     for (const { scheme, auth } of options.auth ?? []) void this.session.addAuth(scheme, toData(auth, 'options.auth')).catch(() => {})
     this.session.start()
@@ -318,8 +316,8 @@ export class ZooKeeperClient extends EventEmitter {
       const serverPath = this.chroot.toServer(path)
       const context = this.context('exists', path, options)
       context.noNodeResult = null
-      if (options.watcher !== undefined) context.watch = this.registration('data', serverPath, path, options.watcher, 'exist')
-      return this.session.request(OpCode.exists, ExistsRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeStat, context)
+      if (options.watcher !== undefined) context.watch = this.watches.register('data', serverPath, path, options.watcher, 'exist')
+      return this.watches.track(this.session.request(OpCode.exists, ExistsRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeStat, context), context.watch)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -331,8 +329,8 @@ export class ZooKeeperClient extends EventEmitter {
       validatePath(path)
       const serverPath = this.chroot.toServer(path)
       const context = this.context('getData', path, options)
-      if (options.watcher !== undefined) context.watch = this.registration('data', serverPath, path, options.watcher)
-      return this.session.request(OpCode.getData, GetDataRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeData, context)
+      if (options.watcher !== undefined) context.watch = this.watches.register('data', serverPath, path, options.watcher)
+      return this.watches.track(this.session.request(OpCode.getData, GetDataRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeData, context), context.watch)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -355,8 +353,9 @@ export class ZooKeeperClient extends EventEmitter {
       validatePath(path)
       const serverPath = this.chroot.toServer(path)
       const context = this.context('getChildren', path, options)
-      if (options.watcher !== undefined) context.watch = this.registration('child', serverPath, path, options.watcher)
-      return this.session.request(OpCode.getChildren2, GetChildren2RequestCodec, { path: serverPath, watch: options.watcher !== undefined }, GetChildren2ResponseCodec.decode, context)
+      if (options.watcher !== undefined) context.watch = this.watches.register('child', serverPath, path, options.watcher)
+      const body = { path: serverPath, watch: options.watcher !== undefined }
+      return this.watches.track(this.session.request(OpCode.getChildren2, GetChildren2RequestCodec, body, GetChildren2ResponseCodec.decode, context), context.watch)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -480,94 +479,22 @@ export class ZooKeeperClient extends EventEmitter {
   /**
    * Sets a persistent watch (ZooKeeper 3.6+) that stays after it fires: on the node only, or with
    * `recursive` on the whole subtree (which never reports NodeChildrenChanged). Iterate it with
-   * `for await`, or pass a `listener`. Changes made while the client is disconnected are not
-   * replayed for persistent watches: re-read after a `reconnected` state.
+   * `for await`, or pass a `listener`; leaving the loop or calling `remove()` removes it. Changes
+   * made while the client is disconnected are not replayed for persistent watches: re-read after a
+   * `reconnected` state.
    */
-  async addWatch(path: string, options: CallOptions & { recursive?: boolean; listener?: (event: WatchedEvent) => void } = {}): Promise<PersistentWatch> {
-    validatePath(path)
-    const recursive = options.recursive ?? false
-    const serverPath = this.chroot.toServer(path)
-    const watch = new PersistentWatch(path, recursive, (w) => this.removePersistent(w, rawWatcher), options.listener)
-    const rawWatcher: RawWatcher = (raw) => watch.deliver(this.toEvent(raw, path))
-    const kind: WatchKind = recursive ? 'persistentRecursive' : 'persistent'
-    const context = this.context('addWatch', path, options)
-    context.watch = { kind, path: serverPath, watcher: rawWatcher }
-    const mode = recursive ? AddWatchMode.PERSISTENT_RECURSIVE : AddWatchMode.PERSISTENT
-    await this.session.request(OpCode.addWatch, AddWatchRequestCodec, { path: serverPath, mode }, null, context)
-    return watch
-  }
-
-  private async removePersistent(watch: PersistentWatch, watcher: RawWatcher): Promise<void> {
-    if (watch.closed) return
-    const kind: WatchKind = watch.recursive ? 'persistentRecursive' : 'persistent'
-    await this.removeWatcher(watch.path, kind, watcher, watch.recursive ? 'persistentRecursive' : 'persistent')
+  addWatch(path: string, options: AddWatchOptions = {}): Promise<PersistentWatch> {
+    return this.watches.addWatch(path, options)
   }
 
   /**
    * Removes watches of `path`: with `watcher`, only that one (the server is asked whether it holds
    * such a watch, checkWatches); without, every watch of that type (removeWatches). Each removed
-   * watch gets a `*WatchRemoved` event. With `local`, watches are removed on the client even when
-   * the server cannot be reached.
+   * watch gets a `*WatchRemoved` event. Rejects with NoWatcherError when this client has no such
+   * watch. With `local`, watches are removed on the client even when the server cannot be reached.
    */
-  async removeWatches(path: string, type: WatcherTypeName, options: CallOptions & { watcher?: (event: WatchedEvent) => void; local?: boolean } = {}): Promise<void> {
-    validatePath(path)
-    const serverPath = this.chroot.toServer(path)
-    const code = watcherTypeCode(type)
-    const kinds = kindsOf(type)
-    const targets = options.watcher === undefined ? undefined : this.rawWatchersOf(options.watcher)
-    const present = kinds.some((k) => (targets === undefined ? this.session.watches.has(k, serverPath) : targets.some((t) => this.session.watches.has(k, serverPath, t))))
-    if (!present && options.watcher !== undefined) throw new NoWatcherError({ path, operation: 'removeWatches' })
-    const opcode = options.watcher === undefined ? OpCode.removeWatches : OpCode.checkWatches
-    const codec = options.watcher === undefined ? RemoveWatchesRequestCodec : CheckWatchesRequestCodec
-    try {
-      await this.session.request(opcode, codec, { path: serverPath, type: code }, null, this.context('removeWatches', path, options))
-    } catch (error) {
-      const unreachable = error instanceof ZooKeeperError && error.isConnectionProblem
-      if (!(options.local && unreachable)) throw error
-    }
-    for (const kind of kinds) {
-      const removed = targets === undefined ? this.session.watches.remove(kind, serverPath) : targets.flatMap((t) => this.session.watches.remove(kind, serverPath, t))
-      const eventType = kind === 'child' ? EventType.ChildWatchRemoved : kind === 'data' || kind === 'exist' ? EventType.DataWatchRemoved : EventType.PersistentWatchRemoved
-      for (const w of removed) w({ type: eventType, state: KeeperState.SyncConnected, path: serverPath })
-    }
-  }
-
-  private async removeWatcher(path: string, kind: WatchKind, watcher: RawWatcher, type: WatcherTypeName): Promise<void> {
-    const serverPath = this.chroot.toServer(path)
-    const others = this.session.watches.remove(kind, serverPath, watcher).length === 1 && this.session.watches.has(kind, serverPath)
-    if (!others) {
-      // The last local watcher of that kind: the server's watch goes too.
-      try {
-        await this.session.request(OpCode.removeWatches, RemoveWatchesRequestCodec, { path: serverPath, type: watcherTypeCode(type) }, null, this.context('removeWatches', path, {}))
-      } catch (error) {
-        if (!(error instanceof ZooKeeperError && (error.code === 'NOWATCHER' || error.isConnectionProblem))) throw error
-      }
-    }
-    watcher({ type: EventType.PersistentWatchRemoved, state: KeeperState.SyncConnected, path: serverPath })
-  }
-
-  /** Maps user watcher functions to the raw watchers registered for them. */
-  private readonly rawByUser = new WeakMap<(event: WatchedEvent) => void, Set<RawWatcher>>()
-
-  private rawWatchersOf(watcher: (event: WatchedEvent) => void): RawWatcher[] {
-    return [...(this.rawByUser.get(watcher) ?? [])]
-  }
-
-  private registration(kind: WatchKind, serverPath: string, clientPath: string, watcher: (event: WatchedEvent) => void, kindOnNoNode?: WatchKind): WatchRegistration {
-    let raws = this.rawByUser.get(watcher)
-    if (raws === undefined) {
-      raws = new Set()
-      this.rawByUser.set(watcher, raws)
-    }
-    // One raw watcher per (user watcher, path), so the same function on the same path fires once, as in Java.
-    for (const raw of raws) if ((raw as TaggedWatcher).serverPath === serverPath) return { kind, kindOnNoNode, path: serverPath, watcher: raw }
-    const raw: TaggedWatcher = Object.assign((event: RawWatchEvent) => watcher(this.toEvent(event, clientPath)), { serverPath })
-    raws.add(raw)
-    return { kind, kindOnNoNode, path: serverPath, watcher: raw }
-  }
-
-  private toEvent(raw: RawWatchEvent, watchedPath: string): WatchedEvent {
-    return toWatchedEvent(raw, raw.path === '' ? watchedPath : this.chroot.toClient(raw.path))
+  removeWatches(path: string, type: WatcherTypeName, options: RemoveWatchesOptions = {}): Promise<void> {
+    return this.watches.removeWatches(path, type, options)
   }
 
   // ---------------------------------------------------------------- configuration
@@ -575,8 +502,12 @@ export class ZooKeeperClient extends EventEmitter {
   /** The ensemble's dynamic configuration (`/zookeeper/config`, outside any chroot), with an optional watch. */
   getConfig(options: WatchOptions = {}): Promise<DataResult> {
     const context = this.context('getConfig', CONFIG_NODE, options)
-    if (options.watcher !== undefined) context.watch = this.registration('data', CONFIG_NODE, CONFIG_NODE, options.watcher)
-    return this.session.request(OpCode.getData, GetDataRequestCodec, { path: CONFIG_NODE, watch: options.watcher !== undefined }, decodeData, context)
+    try {
+      if (options.watcher !== undefined) context.watch = this.watches.register('data', CONFIG_NODE, CONFIG_NODE, options.watcher)
+      return this.watches.track(this.session.request(OpCode.getData, GetDataRequestCodec, { path: CONFIG_NODE, watch: options.watcher !== undefined }, decodeData, context), context.watch)
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /**
@@ -606,8 +537,6 @@ export class ZooKeeperClient extends EventEmitter {
   }
 }
 
-type TaggedWatcher = RawWatcher & { serverPath: string }
-
 function decodeStat(r: Reader): Stat {
   return StatCodec.decode(r)
 }
@@ -629,38 +558,6 @@ function awaitable(): { watcher: (event: WatchedEvent) => void; changed: Promise
   let resolve!: (event: WatchedEvent) => void
   const changed = new Promise<WatchedEvent>((r) => (resolve = r))
   return { watcher: (event) => resolve(event), changed }
-}
-
-function watcherTypeCode(type: WatcherTypeName): number {
-  switch (type) {
-    case 'data':
-      return WatcherType.Data
-    case 'children':
-      return WatcherType.Children
-    case 'any':
-      return WatcherType.Any
-    case 'persistent':
-      return WatcherType.Persistent
-    case 'persistentRecursive':
-      return WatcherType.PersistentRecursive
-    default:
-      throw new InvalidArgumentError(`watcher type must be 'data', 'children', 'any', 'persistent' or 'persistentRecursive', got ${JSON.stringify(type)}`)
-  }
-}
-
-function kindsOf(type: WatcherTypeName): WatchKind[] {
-  switch (type) {
-    case 'data':
-      return ['data', 'exist']
-    case 'children':
-      return ['child']
-    case 'any':
-      return ['data', 'exist', 'child', 'persistent', 'persistentRecursive']
-    case 'persistent':
-      return ['persistent']
-    case 'persistentRecursive':
-      return ['persistentRecursive']
-  }
 }
 
 function positiveOrUndefined(value: number | undefined, what: string): number | undefined {

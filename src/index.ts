@@ -23,6 +23,8 @@ export {
   type Watched,
   type WatcherTypeName,
   type WatchOptions,
+  type AddWatchOptions,
+  type RemoveWatchesOptions,
 } from './client.js'
 export { Acls, ANYONE_ID, AUTH_IDS, digestAcl, digestId, ipAcl } from './acl.js'
 export * from './errors.js'

@@ -9,6 +9,7 @@ export class PersistentWatch implements AsyncIterable<WatchedEvent> {
   private readonly buffered: WatchedEvent[] = []
   private readonly readers: ((result: IteratorResult<WatchedEvent>) => void)[] = []
   private ended = false
+  private removal: Promise<void> | undefined
 
   /**
    * @param path the watched path (client view).
@@ -38,9 +39,13 @@ export class PersistentWatch implements AsyncIterable<WatchedEvent> {
     if (this.ended) for (const r of this.readers.splice(0)) r({ value: undefined, done: true })
   }
 
-  /** Removes the watch from the server; the iterator then yields a `PersistentWatchRemoved` event and ends. */
+  /**
+   * Removes the watch (from the server too, unless another watch of this client shares it); the
+   * iterator then yields a `PersistentWatchRemoved` event and ends. Calling it again is harmless.
+   */
   remove(): Promise<void> {
-    return this.removeFn(this)
+    this.removal ??= this.removeFn(this)
+    return this.removal
   }
 
   /** Events in order; an unread event is kept, never dropped. Ends after the final event. */

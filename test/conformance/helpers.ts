@@ -2,7 +2,9 @@
  * Small helpers shared by the conformance suites: an event queue for watchers, and a bound on
  * waits for events so a missing event fails fast with a clear message instead of hanging.
  */
-import type { WatchedEvent } from '../../src/index.js'
+import type { WatchedEvent, ZooKeeperClient } from '../../src/index.js'
+import { fourLetterWord } from '../../src/testing/index.js'
+import { sharedServer } from '../support/zk.js'
 
 /** How long a test waits for an event it expects before failing. */
 export const EVENT_TIMEOUT_MS = 5_000
@@ -68,4 +70,21 @@ export async function take<T>(iterable: AsyncIterable<T>, n: number, ms = EVENT_
 /** Only the fields of an event a test compares. */
 export function brief(event: WatchedEvent): string {
   return `${event.type} ${event.path}`
+}
+
+/**
+ * The paths on which the shared server holds watches for `client`'s session, as the server sees
+ * them (with any chroot), from the `wchc` four-letter word.
+ */
+export async function serverWatchPaths(client: ZooKeeperClient): Promise<string[]> {
+  const [host, port] = sharedServer().split(':') as [string, string]
+  const text = await fourLetterWord(host, Number(port), 'wchc')
+  const own = `0x${client.sessionId.toString(16)}`
+  const paths: string[] = []
+  let current = ''
+  for (const line of text.split('\n')) {
+    if (line.startsWith('0x')) current = line.trim()
+    else if (line.startsWith('\t') && current === own) paths.push(line.trim())
+  }
+  return paths.sort()
 }

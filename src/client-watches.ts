@@ -1,0 +1,259 @@
+/**
+ * The watch side of the Promise API: one-shot watchers as the session registers them, persistent
+ * watches (`addWatch`), and removing watches (`removeWatches`), keeping the client's record of
+ * watches and the server's in step on every server from 3.6 on.
+ */
+import type { CallOptions } from './client.js'
+import { InvalidArgumentError, NoWatcherError, ZooKeeperError } from './errors.js'
+import { type WatchedEvent, toWatchedEvent } from './events.js'
+import type { Chroot } from './paths.js'
+import { validatePath } from './paths.js'
+import { PersistentWatch } from './persistent-watch.js'
+import { AddWatchMode, ErrorCode, EventType, KeeperState, OpCode, WatcherType } from './protocol/constants.js'
+import { AddWatchRequestCodec, CheckWatchesRequestCodec, RemoveWatchesRequestCodec } from './protocol/requests.js'
+import type { RequestContext, Session, WatchRegistration } from './session/session.js'
+import type { RawWatchEvent, RawWatcher, WatchKind } from './session/watches.js'
+
+/** The kinds of watch {@link ZooKeeperClient.removeWatches} can remove. */
+export type WatcherTypeName = 'data' | 'children' | 'any' | 'persistent' | 'persistentRecursive'
+
+/** A function the client calls with watch events. */
+export type Watcher = (event: WatchedEvent) => void
+
+/** Options of {@link ZooKeeperClient.addWatch}. */
+export interface AddWatchOptions extends CallOptions {
+  /** Watch the whole subtree (never reports NodeChildrenChanged) instead of the node alone. */
+  recursive?: boolean
+  /** Called with every event, as well as the events being available with `for await`. */
+  listener?: Watcher
+}
+
+/** Options of {@link ZooKeeperClient.removeWatches}. */
+export interface RemoveWatchesOptions extends CallOptions {
+  /** Remove only this watcher (as given to a read); default: every watch of the type. */
+  watcher?: Watcher
+  /** Remove the watches on the client even when the server cannot be reached. */
+  local?: boolean
+}
+
+/** Builds a request's context (operation, path, signal, timeout). */
+export type ContextFactory = (operation: string, path: string | undefined, options: CallOptions) => RequestContext
+
+/** A session watcher standing for one user watcher on one path. */
+interface UserEntry {
+  raw: RawWatcher
+  /** Reads that may still register it. */
+  inFlight: number
+}
+
+const ONE_SHOT: readonly WatchKind[] = ['data', 'exist', 'child']
+const ALL_KINDS: readonly WatchKind[] = ['data', 'exist', 'child', 'persistent', 'persistentRecursive']
+
+/** Watch registration and removal for one client. */
+export class ClientWatches {
+  /** One session watcher per (user watcher, server path), so a function watching a path fires once per event, as in Java. */
+  private readonly byUser = new WeakMap<Watcher, Map<string, UserEntry>>()
+  /** Server paths with watch-setting requests in flight, and how many. */
+  private readonly inFlight = new Map<string, number>()
+  /** The server refused WatcherType Persistent/PersistentRecursive (before ZooKeeper 3.9). */
+  private legacyWatcherTypes = false
+
+  constructor(
+    private readonly session: Session,
+    private readonly chroot: Chroot,
+    private readonly context: ContextFactory,
+  ) {}
+
+  /**
+   * The registration for a read with a one-shot watch; pass the read's promise through
+   * {@link ClientWatches.track}.
+   */
+  register(kind: WatchKind, serverPath: string, clientPath: string, watcher: Watcher, kindOnNoNode?: WatchKind): WatchRegistration {
+    if (typeof watcher !== 'function') throw new InvalidArgumentError(`watcher must be a function, got ${typeof watcher}`)
+    let entries = this.byUser.get(watcher)
+    if (entries === undefined) {
+      entries = new Map()
+      this.byUser.set(watcher, entries)
+    }
+    let entry = entries.get(serverPath)
+    if (entry === undefined) {
+      const created: UserEntry = {
+        raw: (event: RawWatchEvent) => {
+          try {
+            watcher(this.toEvent(event, clientPath))
+          } finally {
+            this.release(watcher, serverPath, created)
+          }
+        },
+        inFlight: 0,
+      }
+      entry = created
+      entries.set(serverPath, entry)
+    }
+    entry.inFlight++
+    this.begin(serverPath)
+    const registration: WatchRegistration = { kind, kindOnNoNode, path: serverPath, watcher: entry.raw }
+    this.owners.set(registration, { watcher, entry })
+    return registration
+  }
+
+  /** Notes when the read carrying `registration` settles (its watch is set or not by then); returns `promise`. */
+  track<T>(promise: Promise<T>, registration: WatchRegistration | undefined): Promise<T> {
+    const owner = registration === undefined ? undefined : this.owners.get(registration)
+    if (owner === undefined) return promise
+    const done = (): void => {
+      this.end(registration!.path)
+      owner.entry.inFlight--
+      this.release(owner.watcher, registration!.path, owner.entry)
+    }
+    promise.then(done, done)
+    return promise
+  }
+
+  /** Who registered each in-flight registration. */
+  private readonly owners = new WeakMap<WatchRegistration, { watcher: Watcher; entry: UserEntry }>()
+
+  /**
+   * Forgets a user watcher's entry once nothing can fire it any more, so a long-lived watcher
+   * function does not pin every path it ever watched.
+   */
+  private release(watcher: Watcher, serverPath: string, entry: UserEntry): void {
+    if (entry.inFlight > 0 || ONE_SHOT.some((k) => this.session.watches.has(k, serverPath, entry.raw))) return
+    const entries = this.byUser.get(watcher)
+    if (entries?.get(serverPath) === entry) entries.delete(serverPath)
+  }
+
+  private begin(serverPath: string): void {
+    this.inFlight.set(serverPath, (this.inFlight.get(serverPath) ?? 0) + 1)
+  }
+
+  private end(serverPath: string): void {
+    const n = (this.inFlight.get(serverPath) ?? 1) - 1
+    if (n === 0) this.inFlight.delete(serverPath)
+    else this.inFlight.set(serverPath, n)
+  }
+
+  /** Sets a persistent watch; see {@link ZooKeeperClient.addWatch}. */
+  async addWatch(path: string, options: AddWatchOptions = {}): Promise<PersistentWatch> {
+    validatePath(path)
+    if (options.listener !== undefined && typeof options.listener !== 'function') throw new InvalidArgumentError('listener must be a function')
+    const recursive = options.recursive ?? false
+    const serverPath = this.chroot.toServer(path)
+    const watch = new PersistentWatch(path, recursive, (w) => this.removePersistent(w, raw), options.listener)
+    const raw: RawWatcher = (event) => watch.deliver(this.toEvent(event, path))
+    const context = this.context('addWatch', path, options)
+    context.watch = { kind: recursive ? 'persistentRecursive' : 'persistent', path: serverPath, watcher: raw }
+    const mode = recursive ? AddWatchMode.PERSISTENT_RECURSIVE : AddWatchMode.PERSISTENT
+    this.begin(serverPath)
+    try {
+      await this.session.request(OpCode.addWatch, AddWatchRequestCodec, { path: serverPath, mode }, null, context)
+    } finally {
+      this.end(serverPath)
+    }
+    return watch
+  }
+
+  /** Removes watches; see {@link ZooKeeperClient.removeWatches}. */
+  async removeWatches(path: string, type: WatcherTypeName, options: RemoveWatchesOptions = {}): Promise<void> {
+    validatePath(path)
+    const code = watcherTypeCode(type)
+    const serverPath = this.chroot.toServer(path)
+    const kinds = kindsOf(type)
+    const registry = this.session.watches
+    const target = options.watcher === undefined ? undefined : this.byUser.get(options.watcher)?.get(serverPath)?.raw
+    const present = kinds.some((k) => (options.watcher === undefined ? registry.has(k, serverPath) : target !== undefined && registry.has(k, serverPath, target)))
+    // As ZKWatchManager.containsWatcher: nothing to remove on this client is an error, whatever the server holds.
+    if (!present) throw new NoWatcherError({ path, operation: 'removeWatches' })
+    try {
+      if (options.watcher !== undefined) {
+        await this.session.request(OpCode.checkWatches, CheckWatchesRequestCodec, { path: serverPath, type: code }, null, this.context('removeWatches', path, options))
+      } else {
+        await this.removeOnServer(serverPath, path, type, options)
+      }
+    } catch (error) {
+      const unreachable = error instanceof ZooKeeperError && error.isConnectionProblem
+      if (!(options.local && unreachable)) throw error
+    }
+    for (const kind of kinds) {
+      const removed = target === undefined ? registry.remove(kind, serverPath) : registry.remove(kind, serverPath, target)
+      const eventType = kind === 'child' ? EventType.ChildWatchRemoved : kind === 'data' || kind === 'exist' ? EventType.DataWatchRemoved : EventType.PersistentWatchRemoved
+      for (const w of removed) w({ type: eventType, state: KeeperState.SyncConnected, path: serverPath })
+    }
+  }
+
+  private async removePersistent(watch: PersistentWatch, raw: RawWatcher): Promise<void> {
+    if (watch.closed) return
+    const type = watch.recursive ? 'persistentRecursive' : 'persistent'
+    const serverPath = this.chroot.toServer(watch.path)
+    this.session.watches.remove(type, serverPath, raw)
+    try {
+      // Other watches of the same kind on the path share the server's watch: it stays for them.
+      if (!this.session.watches.has(type, serverPath)) await this.removeOnServer(serverPath, watch.path, type, {})
+    } catch (error) {
+      if (!(error instanceof ZooKeeperError && (error.code === 'NOWATCHER' || error.isConnectionProblem))) throw error
+    } finally {
+      // Off this client's record either way: the watch ends here, so an iterator never waits forever.
+      raw({ type: EventType.PersistentWatchRemoved, state: KeeperState.SyncConnected, path: serverPath })
+    }
+  }
+
+  /**
+   * Asks the server to drop this session's watches of `type` on a path. WatcherType Persistent and
+   * PersistentRecursive exist only from ZooKeeper 3.9 (ZOOKEEPER-4472); older servers fail them with
+   * MARSHALLINGERROR and remove persistent watches only with Any, which also removes the session's
+   * other watches on the path. So Any is used when no other watch of this client is on the path (it
+   * works on every server), and the precise type otherwise; if the server refuses it, the watch is
+   * left on the server and its events, which no watcher on this client matches, are dropped.
+   */
+  private async removeOnServer(serverPath: string, clientPath: string, type: WatcherTypeName, options: CallOptions): Promise<void> {
+    const send = (code: number): Promise<void> =>
+      this.session.request(OpCode.removeWatches, RemoveWatchesRequestCodec, { path: serverPath, type: code }, null, this.context('removeWatches', clientPath, options))
+    if (type !== 'persistent' && type !== 'persistentRecursive') return send(watcherTypeCode(type))
+    const removing = kindsOf(type)
+    const othersRemain = this.inFlight.has(serverPath) || ALL_KINDS.some((k) => !removing.includes(k) && this.session.watches.has(k, serverPath))
+    if (!othersRemain) return send(WatcherType.Any)
+    if (this.legacyWatcherTypes) return
+    try {
+      await send(watcherTypeCode(type))
+    } catch (error) {
+      if (!(error instanceof ZooKeeperError && error.errno === ErrorCode.MARSHALLINGERROR)) throw error
+      this.legacyWatcherTypes = true
+    }
+  }
+
+  private toEvent(raw: RawWatchEvent, watchedPath: string): WatchedEvent {
+    return toWatchedEvent(raw, raw.path === '' ? watchedPath : this.chroot.toClient(raw.path))
+  }
+}
+
+function watcherTypeCode(type: WatcherTypeName): number {
+  switch (type) {
+    case 'data':
+      return WatcherType.Data
+    case 'children':
+      return WatcherType.Children
+    case 'any':
+      return WatcherType.Any
+    case 'persistent':
+      return WatcherType.Persistent
+    case 'persistentRecursive':
+      return WatcherType.PersistentRecursive
+    default:
+      throw new InvalidArgumentError(`watcher type must be 'data', 'children', 'any', 'persistent' or 'persistentRecursive', got ${JSON.stringify(type)}`)
+  }
+}
+
+function kindsOf(type: WatcherTypeName): readonly WatchKind[] {
+  switch (type) {
+    case 'data':
+      return ['data', 'exist']
+    case 'children':
+      return ['child']
+    case 'any':
+      return ALL_KINDS
+    case 'persistent':
+      return ['persistent']
+    case 'persistentRecursive':
+      return ['persistentRecursive']
+  }
+}
