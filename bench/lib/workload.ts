@@ -1,0 +1,205 @@
+/**
+ * What a workload is, and the child-process side of running one: each workload module is also a
+ * program (`tsx bench/workloads/w2.ts --client zkwire [--profile]`) that runs that workload once
+ * for one client and prints its figures.
+ *
+ * Flags of a workload program:
+ *   --client zkwire|incumbent   which client (default zkwire)
+ *   --connect host:port         server (default: $ZK_CONNECT, else a server is started for the run)
+ *   --root /path                bench root whose nodes the orchestrator already created; without
+ *                               it the program creates (and afterwards removes) its own
+ *   --scale F                   multiply operation counts (default 1)
+ *   --round N                   round number, for the record
+ *   --server-pid PID            the server JVM, to report its CPU use over the measured phase
+ *   --clk-tck N                 clock ticks per second for /proc figures (default 100)
+ *   --profile                   CPU-profile the measured phase; writes bench/results/profiles/
+ *                               and prints the top self-time functions
+ *   --top N                     rows in the profile summary (default 30)
+ * plus the workload's own flags (see each workload).
+ */
+import { realpathSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { ZooKeeperClient } from '../../src/index.js'
+import type { TestingServer } from '../../src/testing/index.js'
+import { type Flags, flagBool, flagNumber, flagString, parseFlags } from './args.js'
+import { type BenchClient, type ClientName, CLIENTS, connectClient } from './clients.js'
+import { hasGc, heapAfterGc, peakRssMb, processTicks } from './measure.js'
+import { Profiler, formatSummary, summarize, writeProfile } from './profile.js'
+import { adminClient, deleteTree, ensureNode, startBenchServer } from './server.js'
+
+export type Figure = number | string | boolean | null
+export type Figures = Record<string, Figure>
+
+export interface SetupEnv {
+  root: string
+  scale: number
+}
+
+/** One measured phase. */
+export interface Measured<T> {
+  value: T
+  wallMs: number
+  /** Client process CPU (user + system) over the phase, µs. */
+  cpuUs: number
+  /** Client CPU as % of one core over the phase. */
+  clientCpuPct: number
+  /** Server JVM CPU as % of one core over the phase, when its pid is known. */
+  serverCpuPct: number | null
+}
+
+export interface RunContext {
+  client: ClientName
+  connectString: string
+  root: string
+  scale: number
+  round: number
+  flags: Flags
+  /** Connects a client of the kind under test (bounded). */
+  connect(): Promise<BenchClient>
+  /** Runs `fn` as a measured phase: wall time, client CPU, server CPU; profiled with --profile. */
+  measure<T>(fn: () => Promise<T>): Promise<Measured<T>>
+  log(message: string): void
+}
+
+export interface Workload {
+  /** Short id: W1…W5, rearm, reads, election. */
+  id: string
+  title: string
+  /** Clients it runs for. */
+  clients: readonly ClientName[]
+  /** Creates the nodes the children read; run once per bench run, before any child. */
+  setup?(zk: ZooKeeperClient, env: SetupEnv): Promise<void>
+  run(ctx: RunContext): Promise<Figures>
+}
+
+/** What a child prints (one line, after {@link RESULT_MARK}). */
+export interface ChildResult {
+  workload: string
+  client: ClientName
+  round: number
+  scale: number
+  profiled: boolean
+  figures: Figures
+  peakRssMb: number
+  error?: string
+}
+
+export const RESULT_MARK = 'BENCH_RESULT '
+
+/** Runs the workload as a program when its module is the entry point. */
+export function runIfMain(meta: ImportMeta, workload: Workload): void {
+  const entry = process.argv[1]
+  if (entry === undefined) return
+  let entryUrl: string
+  try {
+    entryUrl = pathToFileURL(realpathSync(entry)).href
+  } catch {
+    return
+  }
+  if (entryUrl !== meta.url) return
+  main(workload).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error)
+      process.exit(1)
+    },
+  )
+}
+
+async function main(workload: Workload): Promise<number> {
+  const flags = parseFlags(process.argv.slice(2))
+  const client = (flagString(flags, 'client') ?? 'zkwire') as ClientName
+  if (!CLIENTS.includes(client)) throw new Error(`--client must be one of ${CLIENTS.join(', ')}`)
+  const scale = flagNumber(flags, 'scale', 1)
+  const round = flagNumber(flags, 'round', 1, (n) => Number.isInteger(n) && n >= 0)
+  const clkTck = flagNumber(flags, 'clk-tck', 100)
+  const profiling = flagBool(flags, 'profile')
+  let connectString = flagString(flags, 'connect') ?? process.env.ZK_CONNECT
+  let serverPid: number | null = flags.has('server-pid') ? flagNumber(flags, 'server-pid', 0) : process.env.ZK_SERVER_PID ? Number(process.env.ZK_SERVER_PID) : null
+  let root = flagString(flags, 'root')
+  const ownsRoot = root === undefined
+  let server: TestingServer | null = null
+  const log = (message: string): void => void process.stderr.write(`[${workload.id} ${client}] ${message}\n`)
+  if (!workload.clients.includes(client)) throw new Error(`${workload.id} runs only for ${workload.clients.join(', ')}`)
+
+  try {
+    if (connectString === undefined) {
+      log('starting a ZooKeeper server (forceSync=yes, 256 MB heap) for this run')
+      server = await startBenchServer()
+      connectString = server.connectString
+      serverPid = server.pid
+    }
+    if (root === undefined) {
+      root = `/zkbench-solo-${process.pid}-${Date.now().toString(36)}`
+      const admin = await adminClient(connectString)
+      try {
+        await ensureNode(admin, root)
+        if (workload.setup !== undefined) {
+          log(`setting up ${root}`)
+          await workload.setup(admin, { root, scale })
+        }
+      } finally {
+        await admin.close()
+      }
+    }
+
+    const profiler = profiling ? new Profiler() : null
+    const connect = connectString
+    const ctx: RunContext = {
+      client,
+      connectString: connect,
+      root,
+      scale,
+      round,
+      flags,
+      connect: () => connectClient(client, connect),
+      log,
+      async measure<T>(fn: () => Promise<T>): Promise<Measured<T>> {
+        if (hasGc()) heapAfterGc() // warm-up garbage is not charged to the phase
+        if (profiler !== null && !profiler.started) await profiler.start()
+        const serverBefore = serverPid === null ? Number.NaN : processTicks(serverPid)
+        const cpuBefore = process.cpuUsage()
+        const t0 = performance.now()
+        const value = await fn()
+        const wallMs = performance.now() - t0
+        const cpu = process.cpuUsage(cpuBefore)
+        const serverAfter = serverPid === null ? Number.NaN : processTicks(serverPid)
+        const cpuUs = cpu.user + cpu.system
+        const serverCpuPct = Number.isFinite(serverAfter - serverBefore) ? ((serverAfter - serverBefore) / clkTck / (wallMs / 1000)) * 100 : null
+        return { value, wallMs, cpuUs, clientCpuPct: (cpuUs / 1000 / wallMs) * 100, serverCpuPct }
+      },
+    }
+
+    let result: ChildResult
+    try {
+      const figures = await workload.run(ctx)
+      result = { workload: workload.id, client, round, scale, profiled: profiling, figures, peakRssMb: peakRssMb() }
+    } catch (error) {
+      result = { workload: workload.id, client, round, scale, profiled: profiling, figures: {}, peakRssMb: peakRssMb(), error: error instanceof Error ? error.message : String(error) }
+    }
+
+    if (profiler?.started) {
+      const profile = await profiler.stop()
+      const resultsDir = fileURLToPath(new URL('../results/profiles/', import.meta.url)).replace('/node_modules/.cache/zkwire-bench/bench/', '/bench/')
+      const file = writeProfile(profile, join(resultsDir, `${workload.id}-${client}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`))
+      process.stdout.write(`\nCPU profile of the measured phase: ${file}\n${formatSummary(summarize(profile, flagNumber(flags, 'top', 30)))}\n\n`)
+    }
+
+    process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`)
+    if (result.error !== undefined) log(`failed: ${result.error}`)
+    else log(Object.entries(result.figures).map(([k, v]) => `${k}=${typeof v === 'number' ? round2(v) : String(v)}`).join(' ') + ` peakRssMb=${round2(result.peakRssMb)}`)
+
+    if (ownsRoot && server === null) {
+      const admin = await adminClient(connect)
+      await deleteTree(admin, root).finally(() => admin.close())
+    }
+    return result.error === undefined ? 0 : 1
+  } finally {
+    await server?.close()
+  }
+}
+
+function round2(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(2)
+}

@@ -1,0 +1,117 @@
+/**
+ * Reconnect with 100,000 one-shot watches armed.
+ *
+ * The client connects through a FaultProxy and leaves 100,000 existence watches (exists with a
+ * watcher on paths that do not exist: no nodes to create, and they are re-armed like any other).
+ * Heap per watch = heapUsed after GC with the watches armed, minus before, over 100,000.
+ * Then the proxy resets the connection while refusing new ones, until the server's `wchs`
+ * shows the old connection's watches gone; it lets the client back in and measures from the
+ * client's own "reconnected" signal until `wchs` reports every watch armed again (polled about
+ * every 5 ms: an upper bound). `firstReplyMs` is how long the first request issued at that
+ * signal waits for its reply (it queues behind the re-arming).
+ *
+ * Own flag: --watches N (default 100,000 × scale).
+ */
+import { flagNumber, scaled } from '../lib/args.js'
+import { CLIENTS, connectClient } from '../lib/clients.js'
+import { bounded, hasGc, heapAfterGc, pipelined, sleep } from '../lib/measure.js'
+import { type Workload, runIfMain } from '../lib/workload.js'
+import { FaultProxy, fourLetterWord } from '../../src/testing/index.js'
+
+const REARM_BOUND_MS = 15_000
+
+/** `Total watches:N` from `wchs`. */
+async function totalWatches(host: string, port: number): Promise<number> {
+  const text = await fourLetterWord(host, port, 'wchs', { timeoutMs: 2_000 })
+  const match = /Total watches:\s*(\d+)/.exec(text)
+  if (match === null) throw new Error(`unexpected wchs answer: ${JSON.stringify(text.slice(0, 200))}`)
+  return Number(match[1])
+}
+
+/** Polls `wchs` until `ok(total)`; resolves with the time the satisfying answer arrived, or null after `boundMs`. */
+async function pollWatches(host: string, port: number, ok: (total: number) => boolean, boundMs: number): Promise<{ at: number | null; last: number; polls: number }> {
+  const deadline = performance.now() + boundMs
+  let last = Number.NaN
+  let polls = 0
+  while (performance.now() < deadline && polls < 100_000) {
+    polls++
+    last = await totalWatches(host, port)
+    if (ok(last)) return { at: performance.now(), last, polls }
+    await sleep(5)
+  }
+  return { at: null, last, polls }
+}
+
+export const rearm: Workload = {
+  id: 'rearm',
+  title: 'reconnect with 100,000 one-shot watches armed',
+  clients: CLIENTS,
+  async run(ctx) {
+    if (!hasGc()) throw new Error('run with node --expose-gc (bench/run.ts does) to measure heap per watch')
+    const count = flagNumber(ctx.flags, 'watches', scaled(100_000, ctx.scale, 1_000), (n) => Number.isInteger(n) && n > 0 && n <= 1_000_000)
+    const [host, portText] = ctx.connectString.split(',')[0]!.split('/')[0]!.split(':') as [string, string]
+    const port = Number(portText)
+    const proxy = await FaultProxy.start({ upstream: `${host}:${port}` })
+    try {
+      const base = await totalWatches(host, port)
+      const client = await connectClient(ctx.client, proxy.address)
+      const paths = Array.from({ length: count }, (_, i) => `${ctx.root}/rearm-${ctx.client}-${process.pid}/absent-${String(i).padStart(6, '0')}`)
+      let fired = 0
+      const watcher = (): void => void fired++
+      // Warm the code paths, then measure the heap the watches hold.
+      await pipelined(1_000, 1_000, (i, done) => client.exists(`${ctx.root}/warm-${i}`, done), 30_000, 'rearm warm-up')
+      const heapBefore = heapAfterGc()
+      const armStart = performance.now()
+      await pipelined(count, 1_000, (i, done) => client.exists(paths[i]!, done, watcher), 120_000, 'arming watches')
+      const armMs = performance.now() - armStart
+      const heapAfter = heapAfterGc()
+      const armed = await pollWatches(host, port, (n) => n >= base + count, 10_000)
+      if (armed.at === null) throw new Error(`the server holds ${armed.last - base} of ${count} watches after arming`)
+
+      // Cut, and keep the client out until the server has dropped the old connection's watches.
+      let reconnectedAt = 0
+      let firstReplyAt = 0
+      let reconnections = 0
+      const reconnected = new Promise<void>((resolve) => {
+        client.onReconnected(() => {
+          reconnections++
+          if (reconnectedAt !== 0) return
+          reconnectedAt = performance.now()
+          client.exists(ctx.root, () => (firstReplyAt = performance.now()))
+          resolve()
+        })
+      })
+      proxy.refuse(true)
+      proxy.cut()
+      const dropped = await pollWatches(host, port, (n) => n <= base, 10_000)
+      if (dropped.at === null) throw new Error(`the server still holds ${dropped.last - base} watches 10 s after the cut`)
+      proxy.refuse(false)
+
+      const m = await ctx.measure(async () => {
+        await bounded(reconnected, 20_000, 'reconnection')
+        return pollWatches(host, port, (n) => n >= base + count, REARM_BOUND_MS)
+      })
+      const rearmed = m.value
+      if (firstReplyAt === 0) await sleep(100)
+      const figures = {
+        watches: count,
+        heapBytesPerWatch: (heapAfter - heapBefore) / count,
+        armMs,
+        rearmMs: rearmed.at === null ? null : rearmed.at - reconnectedAt,
+        rearmedWatches: rearmed.last - base,
+        firstReplyMs: firstReplyAt === 0 ? null : firstReplyAt - reconnectedAt,
+        wchsPolls: rearmed.polls,
+        reconnections,
+        watchesFiredMeanwhile: fired,
+        cpuMsDuringRearm: m.cpuUs / 1000,
+        note: rearmed.at === null ? `not re-armed within ${REARM_BOUND_MS} ms: the server holds ${rearmed.last - base} of ${count}` : '',
+      }
+      await client.close()
+      return figures
+    } finally {
+      await proxy.close()
+    }
+  },
+}
+
+runIfMain(import.meta, rearm)
