@@ -3,7 +3,7 @@
  * watches (`addWatch`), and removing watches (`removeWatches`), keeping the client's record of
  * watches and the server's in step on every server from 3.6 on.
  */
-import type { CallOptions } from './client.js'
+import type { CallOptions } from './client-types.js'
 import { InvalidArgumentError, NoWatcherError, ZooKeeperError } from './errors.js'
 import { type WatchedEvent, toWatchedEvent } from './events.js'
 import type { Chroot } from './paths.js'

@@ -3,10 +3,11 @@
  */
 import { EventEmitter, on } from 'node:events'
 import { Acls, validateAcl } from './acl.js'
+import type { CallOptions, ChildrenResult, ClientOptions, CreateOptions, CreateResult, DataResult, VersionOptions, Watched, WatchOptions } from './client-types.js'
 import { type AddWatchOptions, ClientWatches, type RemoveWatchesOptions, type WatcherTypeName } from './client-watches.js'
 import { InvalidArgumentError, ZooKeeperError } from './errors.js'
 import type { WatchedEvent } from './events.js'
-import { type CreateModeName, type DataInput, resolveCreateMode, toData, toVersion } from './options.js'
+import { type DataInput, resolveCreateMode, toData, toVersion } from './options.js'
 import { Chroot, validatePath } from './paths.js'
 import type { PersistentWatch } from './persistent-watch.js'
 import { DEFAULT_MAX_PACKET_LENGTH, ErrorCode, OpCode } from './protocol/constants.js'
@@ -38,99 +39,12 @@ import {
   WhoAmIResponseCodec,
 } from './protocol/responses.js'
 import { parseConnectString } from './session/hosts.js'
-import { type RequestContext, Session, type SessionOptions, defaultSessionOptions } from './session/session.js'
+import { type RequestContext, Session, defaultSessionOptions } from './session/session.js'
 import type { ConnectionState, StateChange } from './session/state.js'
 import { type Op, type OpResult, type ReadOp, type ReadResult, Transaction, fromMultiResults, fromReadResults, toMultiOps, toReadOps } from './transaction.js'
 
-/** Options of {@link createClient}. */
-export interface ClientOptions {
-  /** Requested session timeout in ms (default 30,000); the server clamps it to its bounds. */
-  sessionTimeout?: number
-  /** Per-attempt connect timeout in ms (default: session timeout / number of hosts). */
-  connectTimeout?: number
-  /** Accept read-only servers while no quorum is reachable (default false). */
-  readOnly?: boolean
-  /** Largest frame sent or accepted, in bytes (default 0xfffff, the server's jute.maxbuffer). */
-  maxPacketLength?: number
-  /** Most requests awaiting replies at once; more callers wait their turn (default 5,000). */
-  maxInFlight?: number
-  /** Default timeout of every call in ms, unless the call gives its own (default: none). */
-  requestTimeout?: number
-  /** Backoff between failed connection attempts (default 50 ms doubling to 1 s, with jitter). */
-  reconnectDelay?: { initialMs: number; maxMs: number }
-  /** Start a new session by itself after an expiry (default true, as Curator and kazoo). */
-  renewExpiredSession?: boolean
-  /** Attach to an existing session (its id and password) instead of creating one. */
-  session?: { id: bigint; password: Buffer }
-  /** Credentials to present on every connection, from the first one on. */
-  auth?: readonly { scheme: string; auth: string | Buffer }[]
-  /** ACL for creates that give none (default `Acls.open`). */
-  defaultAcl?: readonly ACL[]
-  /** Advanced: replace session internals (clock, transport, randomness), e.g. in tests. */
-  internals?: Partial<Pick<SessionOptions, 'clock' | 'transport' | 'random'>>
-}
-
-/** Options every call accepts. */
-export interface CallOptions {
-  /** Abandons the wait when aborted (the request may still be applied by the server). */
-  signal?: AbortSignal
-  /** Fails with RequestTimeoutError if no reply within this many ms. */
-  timeout?: number
-}
-
-/** Options of {@link ZooKeeperClient.create}. */
-export interface CreateOptions extends CallOptions {
-  /** Creation mode (default `'persistent'`). */
-  mode?: CreateModeName | number
-  /** ACL of the new node (default: the client's `defaultAcl`). */
-  acl?: readonly ACL[]
-  /** Time to live in ms, for the TTL modes. */
-  ttl?: number
-}
-
-/** Options with an expected version (-1, the default, matches any). */
-export interface VersionOptions extends CallOptions {
-  /** The version the node must have. */
-  version?: number
-}
-
-/** Options of reads that can leave a one-shot watch. */
-export interface WatchOptions extends CallOptions {
-  /** Called once with the next event of the node (or a final event when the session ends). */
-  watcher?: (event: WatchedEvent) => void
-}
-
 export type { AddWatchOptions, RemoveWatchesOptions, WatcherTypeName } from './client-watches.js'
-
-/** The result of a create. */
-export interface CreateResult {
-  /** The node's actual path (with the sequence number for sequential modes). */
-  path: string
-  /** The new node's metadata. */
-  stat: Stat
-}
-
-/** The result of a data read. */
-export interface DataResult {
-  /** The node's data (empty when the node has none). */
-  data: Buffer
-  /** The node's metadata. */
-  stat: Stat
-}
-
-/** The result of a children read. */
-export interface ChildrenResult {
-  /** Child names (not paths), in no particular order. */
-  children: string[]
-  /** The parent's metadata. */
-  stat: Stat
-}
-
-/** A read whose one-shot watch can be awaited. */
-export interface Watched {
-  /** Resolves with the next event of the node: a change, or a final event when the session ends. Never rejects. */
-  changed: Promise<WatchedEvent>
-}
+export type { CallOptions, ChildrenResult, ClientOptions, CreateOptions, CreateResult, DataResult, VersionOptions, Watched, WatchOptions } from './client-types.js'
 
 const EMPTY = Buffer.alloc(0)
 const CONFIG_NODE = '/zookeeper/config'
@@ -437,7 +351,11 @@ export class ZooKeeperClient extends EventEmitter {
 
   /** The identities this session is authenticated as (ZooKeeper 3.7+). */
   whoAmI(options: CallOptions = {}): Promise<ClientInfo[]> {
-    return this.session.request(OpCode.whoAmI, null, null, decodeWhoAmI, this.context('whoAmI', undefined, options))
+    try {
+      return this.session.request(OpCode.whoAmI, null, null, decodeWhoAmI, this.context('whoAmI', undefined, options))
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   // ---------------------------------------------------------------- multi
@@ -501,8 +419,8 @@ export class ZooKeeperClient extends EventEmitter {
 
   /** The ensemble's dynamic configuration (`/zookeeper/config`, outside any chroot), with an optional watch. */
   getConfig(options: WatchOptions = {}): Promise<DataResult> {
-    const context = this.context('getConfig', CONFIG_NODE, options)
     try {
+      const context = this.context('getConfig', CONFIG_NODE, options)
       if (options.watcher !== undefined) context.watch = this.watches.register('data', CONFIG_NODE, CONFIG_NODE, options.watcher)
       return this.watches.track(this.session.request(OpCode.getData, GetDataRequestCodec, { path: CONFIG_NODE, watch: options.watcher !== undefined }, decodeData, context), context.watch)
     } catch (error) {
@@ -516,8 +434,17 @@ export class ZooKeeperClient extends EventEmitter {
    * (the config version, -1 for any) guards against concurrent changes.
    */
   reconfig(change: { joining?: string; leaving?: string; members?: string; fromConfig?: bigint }, options: CallOptions = {}): Promise<DataResult> {
-    const body = { joiningServers: change.joining ?? null, leavingServers: change.leaving ?? null, newMembers: change.members ?? null, curConfigId: change.fromConfig ?? -1n }
-    return this.session.request(OpCode.reconfig, ReconfigRequestCodec, body, decodeData, this.context('reconfig', undefined, options))
+    try {
+      if (change === null || typeof change !== 'object') throw new InvalidArgumentError('reconfig takes { joining?, leaving?, members?, fromConfig? }')
+      for (const key of ['joining', 'leaving', 'members'] as const) {
+        if (change[key] !== undefined && typeof change[key] !== 'string') throw new InvalidArgumentError(`reconfig ${key} must be a string of server specs`)
+      }
+      if (change.fromConfig !== undefined && typeof change.fromConfig !== 'bigint') throw new InvalidArgumentError('reconfig fromConfig must be a bigint config version (-1n for any)')
+      const body = { joiningServers: change.joining ?? null, leavingServers: change.leaving ?? null, newMembers: change.members ?? null, curConfigId: change.fromConfig ?? -1n }
+      return this.session.request(OpCode.reconfig, ReconfigRequestCodec, body, decodeData, this.context('reconfig', undefined, options))
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   // ---------------------------------------------------------------- helpers
@@ -526,7 +453,7 @@ export class ZooKeeperClient extends EventEmitter {
     const context: RequestContext = { operation }
     if (path !== undefined) context.path = path
     if (options.signal !== undefined) context.signal = options.signal
-    const timeout = options.timeout ?? this.requestTimeout
+    const timeout = options.timeout === undefined ? this.requestTimeout : positiveOrUndefined(options.timeout, 'timeout')
     if (timeout !== undefined) context.timeoutMs = timeout
     return context
   }

@@ -143,6 +143,14 @@ describe('one error channel', () => {
       ['multi: null op', () => client.multi([null as never])],
       ['multi: bad create acl', () => client.multi([{ type: 'create', path: '/a', acl: [] }])],
       ['multiRead: null op', () => client.multiRead([null as never])],
+      ['getData: negative timeout', () => client.getData('/a', { timeout: -1 })],
+      ['whoAmI: NaN timeout', () => client.whoAmI({ timeout: Number.NaN })],
+      ['getConfig: zero timeout', () => client.getConfig({ timeout: 0 })],
+      ['getData: watcher not a function', () => client.getData('/a', { watcher: 'call me' as never })],
+      ['exists: watcher not a function', () => client.exists('/a', { watcher: {} as never })],
+      ['addWatch: listener not a function', () => client.addWatch('/a', { listener: 1 as never })],
+      ['reconfig: fromConfig not a bigint', () => client.reconfig({ members: 'server.1=x', fromConfig: 3 as never })],
+      ['reconfig: joining not a string', () => client.reconfig({ joining: ['server.1=x'] as never })],
     ]
     for (const [what, call] of calls) {
       expect(await rejection(call), what).toBeInstanceOf(InvalidArgumentError)

@@ -1,0 +1,96 @@
+/**
+ * Options and results of the client's operations.
+ */
+import type { WatchedEvent } from './events.js'
+import type { CreateModeName } from './options.js'
+import type { ACL, Stat } from './protocol/records.js'
+import type { SessionOptions } from './session/session.js'
+
+/** Options of {@link createClient}. */
+export interface ClientOptions {
+  /** Requested session timeout in ms (default 30,000); the server clamps it to its bounds. */
+  sessionTimeout?: number
+  /** Per-attempt connect timeout in ms (default: session timeout / number of hosts). */
+  connectTimeout?: number
+  /** Accept read-only servers while no quorum is reachable (default false). */
+  readOnly?: boolean
+  /** Largest frame sent or accepted, in bytes (default 0xfffff, the server's jute.maxbuffer). */
+  maxPacketLength?: number
+  /** Most requests awaiting replies at once; more callers wait their turn (default 5,000). */
+  maxInFlight?: number
+  /** Default timeout of every call in ms, unless the call gives its own (default: none). */
+  requestTimeout?: number
+  /** Backoff between failed connection attempts (default 50 ms doubling to 1 s, with jitter). */
+  reconnectDelay?: { initialMs: number; maxMs: number }
+  /** Start a new session by itself after an expiry (default true, as Curator and kazoo). */
+  renewExpiredSession?: boolean
+  /** Attach to an existing session (its id and password) instead of creating one. */
+  session?: { id: bigint; password: Buffer }
+  /** Credentials to present on every connection, from the first one on. */
+  auth?: readonly { scheme: string; auth: string | Buffer }[]
+  /** ACL for creates that give none (default `Acls.open`). */
+  defaultAcl?: readonly ACL[]
+  /** Advanced: replace session internals (clock, transport, randomness), e.g. in tests. */
+  internals?: Partial<Pick<SessionOptions, 'clock' | 'transport' | 'random'>>
+}
+
+/** Options every call accepts. */
+export interface CallOptions {
+  /** Abandons the wait when aborted (the request may still be applied by the server). */
+  signal?: AbortSignal
+  /** Fails with RequestTimeoutError if no reply within this many ms. */
+  timeout?: number
+}
+
+/** Options of {@link ZooKeeperClient.create}. */
+export interface CreateOptions extends CallOptions {
+  /** Creation mode (default `'persistent'`). */
+  mode?: CreateModeName | number
+  /** ACL of the new node (default: the client's `defaultAcl`). */
+  acl?: readonly ACL[]
+  /** Time to live in ms, for the TTL modes. */
+  ttl?: number
+}
+
+/** Options with an expected version (-1, the default, matches any). */
+export interface VersionOptions extends CallOptions {
+  /** The version the node must have. */
+  version?: number
+}
+
+/** Options of reads that can leave a one-shot watch. */
+export interface WatchOptions extends CallOptions {
+  /** Called once with the next event of the node (or a final event when the session ends). */
+  watcher?: (event: WatchedEvent) => void
+}
+
+
+/** The result of a create. */
+export interface CreateResult {
+  /** The node's actual path (with the sequence number for sequential modes). */
+  path: string
+  /** The new node's metadata. */
+  stat: Stat
+}
+
+/** The result of a data read. */
+export interface DataResult {
+  /** The node's data (empty when the node has none). */
+  data: Buffer
+  /** The node's metadata. */
+  stat: Stat
+}
+
+/** The result of a children read. */
+export interface ChildrenResult {
+  /** Child names (not paths), in no particular order. */
+  children: string[]
+  /** The parent's metadata. */
+  stat: Stat
+}
+
+/** A read whose one-shot watch can be awaited. */
+export interface Watched {
+  /** Resolves with the next event of the node: a change, or a final event when the session ends. Never rejects. */
+  changed: Promise<WatchedEvent>
+}

@@ -1,0 +1,134 @@
+/**
+ * What a user sees of the connection against a real server: state events, staying alive while
+ * idle (pings), closing, and the shape of errors.
+ */
+import { describe, expect, it } from 'vitest'
+import {
+  ConnectionLossError,
+  InvalidArgumentError,
+  NoNodeError,
+  type StateChange,
+  ZooKeeperError,
+  createClient,
+} from '../../src/index.js'
+import { chrootClient, connect } from '../support/zk.js'
+import { within } from './helpers.js'
+
+describe('state events', () => {
+  it('a client reports connected with a new session, then closed; states() ends with it', async () => {
+    const { connectString } = await chrootClient()
+    const zk = createClient(connectString, { sessionTimeout: 5_000 })
+    const events: StateChange[] = []
+    zk.on('state', (change: StateChange) => events.push(change))
+    const iterated = (async () => {
+      const seen: string[] = []
+      for await (const change of zk.states()) seen.push(change.state)
+      return seen
+    })()
+    expect(zk.state).toBe('initial')
+    await zk.connected({ timeout: 10_000 })
+    expect(zk.state).toBe('connected')
+    expect(zk.sessionId).not.toBe(0n)
+    expect(zk.sessionTimeout).toBe(5_000)
+    expect(zk.currentServer).toBe(connectString.slice(0, connectString.indexOf('/')))
+    expect(zk.chrootPath).toBe(connectString.slice(connectString.indexOf('/')))
+    await zk.connected() // resolves at once when connected
+    const sessionId = zk.sessionId
+    await zk.close()
+    expect(zk.state).toBe('closed')
+    expect(events.map((e) => e.state)).toEqual(['connected', 'closed'])
+    expect(events[0]).toMatchObject({ previous: 'initial', newSession: true, sessionId })
+    expect(events[1]).toMatchObject({ previous: 'connected', reason: expect.stringContaining('closed') })
+    expect(await within(iterated, 1_000, 'states() to end')).toEqual(['connected', 'closed'])
+    // A closed client's states() ends at once.
+    const after = zk.states()
+    expect(await after.next()).toEqual({ value: undefined, done: true })
+  })
+
+  it('the session timeout is clamped to the server\'s bounds', async () => {
+    const { connectString } = await chrootClient()
+    const low = await connect(connectString, { sessionTimeout: 100 })
+    const high = await connect(connectString, { sessionTimeout: 600_000 })
+    expect(low.sessionTimeout).toBe(400) // minSessionTimeout
+    expect(high.sessionTimeout).toBe(60_000) // maxSessionTimeout
+  })
+})
+
+describe('keeping the session alive', () => {
+  it('an idle client with a short session timeout stays connected well past the timeout (pings)', async () => {
+    const { client, connectString } = await chrootClient()
+    const idle = await connect(connectString, { sessionTimeout: 800 })
+    expect(idle.sessionTimeout).toBe(800)
+    await idle.create('/alive', null, { mode: 'ephemeral' })
+    const changes: string[] = []
+    idle.on('state', (change: StateChange) => changes.push(change.state))
+    const session = idle.sessionId
+    // Idling is the point of this test: without pings the server would expire the session
+    // after 800 ms and the client would drop the connection after 533 ms of silence.
+    await new Promise((resolve) => setTimeout(resolve, 2_500))
+    expect(changes).toEqual([])
+    expect(idle.state).toBe('connected')
+    expect(idle.sessionId).toBe(session)
+    expect(await client.exists('/alive')).toMatchObject({ ephemeralOwner: BigInt.asIntN(64, session) })
+    expect(await idle.exists('/alive')).not.toBeNull()
+  })
+})
+
+describe('closing', () => {
+  it('close() is idempotent, and calls after it reject with ConnectionLossError', async () => {
+    const { client } = await chrootClient()
+    await client.create('/a')
+    const inFlight = client.getData('/a') // sent before closeSession: answered
+    const closing = client.close()
+    expect(client.close()).toBe(closing)
+    await closing
+    expect((await inFlight).stat.version).toBe(0)
+    const error = await client.getData('/a').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ConnectionLossError)
+    expect((error as Error).message).toMatch(/closed/)
+    await expect(client.connected()).rejects.toThrow(ZooKeeperError)
+    await client.close()
+  })
+})
+
+describe('errors', () => {
+  it('server errors are ZooKeeperError subclasses with code, errno, path, operation and a message saying what happened', async () => {
+    const { client } = await chrootClient()
+    const error = await client.getData('/services/db').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(NoNodeError)
+    expect(error).toBeInstanceOf(ZooKeeperError)
+    expect(error).toBeInstanceOf(Error)
+    const e = error as ZooKeeperError
+    expect(e.name).toBe('NoNodeError')
+    expect(e.code).toBe('NONODE')
+    expect(e.errno).toBe(-101)
+    expect(e.path).toBe('/services/db') // the caller's path, not the chroot's
+    expect(e.operation).toBe('getData')
+    expect(e.opIndex).toBeUndefined()
+    expect(e.isConnectionProblem).toBe(false)
+    expect(e.message).toBe('/services/db does not exist (getData)')
+  })
+
+  it('argument errors are InvalidArgumentError (a TypeError) with code INVALID_ARGUMENT', async () => {
+    const { client } = await chrootClient()
+    const error = await client.getData('relative').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InvalidArgumentError)
+    expect(error).toBeInstanceOf(TypeError)
+    expect(error).not.toBeInstanceOf(ZooKeeperError)
+    expect(error).toMatchObject({ name: 'InvalidArgumentError', code: 'INVALID_ARGUMENT' })
+  })
+
+  it('an aborted call rejects with the signal\'s reason and the connection carries on', async () => {
+    const { client } = await chrootClient()
+    await client.create('/a', 'x')
+    const reason = new Error('user gave up')
+    const controller = new AbortController()
+    controller.abort(reason)
+    await expect(client.getData('/a', { signal: controller.signal })).rejects.toBe(reason)
+    const late = new AbortController()
+    const pending = client.getData('/a', { signal: late.signal })
+    late.abort(reason)
+    await expect(pending).rejects.toBe(reason)
+    expect((await client.getData('/a')).data.toString()).toBe('x')
+  })
+})
