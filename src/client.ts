@@ -204,7 +204,8 @@ export class ZooKeeperClient extends EventEmitter {
       validatePath(path, 'path', mode.sequential)
       const acl = options.acl ?? this.defaultAcl
       validateAcl(acl)
-      const body = { path: this.chroot.toServer(path), data: toData(data), acl: acl as ACL[], flags: mode.flags }
+      const serverPath = mode.sequential ? this.chroot.toServerPrefix(path) : this.chroot.toServer(path)
+      const body = { path: serverPath, data: toData(data), acl: acl as ACL[], flags: mode.flags }
       const context = this.context('create', path, options)
       if (mode.opcode === OpCode.createTTL) return this.session.request(OpCode.createTTL, CreateTTLRequestCodec, { ...body, ttl: BigInt(options.ttl!) }, this.decodeCreate, context)
       return this.session.request(mode.opcode, CreateRequestCodec, body, this.decodeCreate, context)

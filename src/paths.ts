@@ -58,6 +58,14 @@ export class Chroot {
   }
 
   /**
+   * The server path for a sequential create, whose path is a prefix the server completes with a
+   * counter: `/` must become `/app/`, not `/app`, or the node would be a sibling of the chroot.
+   */
+  toServerPrefix(path: string): string {
+    return this.prefix === '' ? path : this.prefix + path
+  }
+
+  /**
    * The client path for a server path. A path outside the chroot (which the server never sends
    * for this client's own requests) is returned unchanged rather than mangled.
    */

@@ -47,7 +47,8 @@ export function toMultiOps(ops: readonly Op[], chroot: Chroot, defaultAcl: reado
         validatePath(op.path, `${where}.path`, mode.sequential)
         const acl = op.acl ?? defaultAcl
         validateAcl(acl, `${where}.acl`)
-        const base = { path: chroot.toServer(op.path), data: toData(op.data, `${where}.data`), acl: [...acl], flags: mode.flags }
+        const path = mode.sequential ? chroot.toServerPrefix(op.path) : chroot.toServer(op.path)
+        const base = { path, data: toData(op.data, `${where}.data`), acl: [...acl], flags: mode.flags }
         if (mode.opcode === OpCode.createTTL) return { type: OpCode.createTTL, request: { ...base, ttl: BigInt(op.ttl!) } }
         return { type: mode.opcode as 15 | 19, request: base }
       }

@@ -87,6 +87,18 @@ describe('create modes', () => {
     await waitFor(async () => (await client.exists(path)) === null, { ...gone(), description: 'the sequential TTL node to be deleted' })
   })
 
+  it('a sequential create of "/" in a chroot makes a child of the chroot, not a sibling', async () => {
+    const { client, chroot } = await chrootClient()
+    const { path } = await client.create('/', null, { mode: 'persistentSequential' })
+    expect(path).toMatch(/^\/\d{10}$/)
+    const [result] = await client.multi([{ type: 'create', path: '/', mode: 'ephemeralSequential' }])
+    expect((result as { path: string }).path).toMatch(/^\/\d{10}$/)
+    expect((await client.getChildren('/')).children.sort()).toEqual([path.slice(1), (result as { path: string }).path.slice(1)].sort())
+    const root = await connect(sharedServer())
+    const siblings = (await root.getChildren('/')).children.filter((name) => name.startsWith(chroot.slice(1)))
+    expect(siblings).toEqual([chroot.slice(1)])
+  })
+
   it('mode numbers from CreateMode are accepted as well as names', async () => {
     const { client } = await chrootClient()
     const { stat } = await client.create('/n', null, { mode: 1 })
