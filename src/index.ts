@@ -36,3 +36,4 @@ export { type Op, type OpResult, type ReadOp, type ReadResult, Transaction } fro
 export { CreateMode, ErrorCode, EventType, KeeperState, Perms, WatcherType } from './protocol/constants.js'
 export type { ACL, ClientInfo, Id, Stat } from './protocol/records.js'
 export { validatePath } from './paths.js'
+export * from './recipes/index.js'

@@ -1,0 +1,64 @@
+/**
+ * Recipes built only on the public client API: recursive and protected creates, a service
+ * registry and discovery in Apache Curator's layout, and leader election with fencing tokens.
+ *
+ * @example
+ * ```ts
+ * import { createClient, ServiceRegistry, LeaderElection } from 'zkwire'
+ * const zk = createClient('127.0.0.1:2181')
+ * await new ServiceRegistry(zk).register('api', { address: 'host1', port: 8080 })
+ * const election = new LeaderElection(zk, '/api/leader', { id: 'host1' })
+ * await election.start()
+ * ```
+ * @packageDocumentation
+ */
+export { mkdirp, createWithParents, type CreateWithParentsOptions, type MkdirpOptions, type ParentMode } from './mkdirp.js'
+export {
+  protectedCreate,
+  findProtectedNode,
+  protectedName,
+  isProtectedName,
+  withoutProtection,
+  PROTECTED_PREFIX,
+  type ProtectedCreateOptions,
+} from './protected-create.js'
+export {
+  serviceInstance,
+  serializeServiceInstance,
+  parseServiceInstance,
+  parseUriSpec,
+  buildUri,
+  type ServiceInstance,
+  type ServiceInstanceInput,
+  type ServiceType,
+  type UriSpec,
+  type UriSpecPart,
+} from './service-instance.js'
+export {
+  ServiceRegistry,
+  DEFAULT_SERVICES_PATH,
+  type ServiceRegistryOptions,
+  type ServiceRegistryEvents,
+  type RegisteredDetails,
+} from './service-registry.js'
+export {
+  ServiceDiscovery,
+  listServices,
+  queryInstances,
+  randomPicker,
+  roundRobinPicker,
+  type InstancePicker,
+  type PickStrategy,
+  type ServiceChange,
+  type ServiceDiscoveryEvents,
+  type ServiceDiscoveryOptions,
+} from './service-discovery.js'
+export {
+  LeaderElection,
+  LATCH_PREFIX,
+  sortCandidates,
+  type Leadership,
+  type LeaderElectionEvents,
+  type LeaderElectionOptions,
+  type Participant,
+} from './leader-election.js'

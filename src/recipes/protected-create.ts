@@ -1,0 +1,171 @@
+/**
+ * Protected create, as Curator's `withProtection()`: the node's name starts with `_c_<uuid>-`, so
+ * after a connection loss the client can tell whether its create was applied by listing the
+ * parent, instead of blindly creating a second sequential node.
+ */
+import { randomUUID } from 'node:crypto'
+import type { CreateOptions, CreateResult, ZooKeeperClient } from '../client.js'
+import { BadVersionError, InvalidArgumentError, NoNodeError } from '../errors.js'
+import type { DataInput } from '../options.js'
+import { CreateMode } from '../protocol/constants.js'
+import { backOff, isRetryable, whenWritable } from './connection.js'
+import { createWithParents, type ParentMode } from './mkdirp.js'
+import { childPath, nodeName, parentPath } from './znode-paths.js'
+
+/** First characters of a protected node's name (Curator's `ProtectedUtils.PROTECTED_PREFIX`). */
+export const PROTECTED_PREFIX = '_c_'
+
+/** `_c_` + a canonical UUID (36 characters) + `-`. */
+const PROTECTED_PREFIX_LENGTH = PROTECTED_PREFIX.length + 36 + 1
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * The protected form of a node name: `protectedName('6ba7…', 'latch-')` is `_c_6ba7…-latch-`.
+ *
+ * @example
+ * ```ts
+ * protectedName('53345f98-9423-4e0c-a7b5-9f819e3ec2e1', 'name1') // '_c_53345f98-9423-4e0c-a7b5-9f819e3ec2e1-name1'
+ * ```
+ */
+export function protectedName(protectedId: string, name: string): string {
+  return `${PROTECTED_PREFIX}${protectedId}-${name}`
+}
+
+/**
+ * True when `name` (a node name, not a path) carries a protected prefix, by Curator's rule: longer
+ * than the prefix, `_c_`, a valid UUID, then `-`.
+ *
+ * @example
+ * ```ts
+ * isProtectedName('_c_53345f98-9423-4e0c-a7b5-9f819e3ec2e1-latch-0000000003') // true
+ * ```
+ */
+export function isProtectedName(name: string): boolean {
+  return (
+    name.length > PROTECTED_PREFIX_LENGTH &&
+    name.startsWith(PROTECTED_PREFIX) &&
+    name.charAt(PROTECTED_PREFIX_LENGTH - 1) === '-' &&
+    UUID.test(name.slice(PROTECTED_PREFIX.length, PROTECTED_PREFIX_LENGTH - 1))
+  )
+}
+
+/**
+ * The name without its protected prefix (unchanged if it has none), as Curator's `normalize`.
+ *
+ * @example
+ * ```ts
+ * withoutProtection('_c_53345f98-9423-4e0c-a7b5-9f819e3ec2e1-latch-0000000003') // 'latch-0000000003'
+ * ```
+ */
+export function withoutProtection(name: string): string {
+  return isProtectedName(name) ? name.slice(PROTECTED_PREFIX_LENGTH) : name
+}
+
+/** Options of {@link protectedCreate}. */
+export interface ProtectedCreateOptions extends CreateOptions {
+  /** Creation mode; protection matters for the sequential and ephemeral ones. */
+  mode: NonNullable<CreateOptions['mode']>
+  /** Create missing parents of this mode (default: none are created). */
+  createParents?: ParentMode
+  /** The UUID of the prefix (default: a random one). Lets a caller find its node again later. */
+  protectedId?: string
+  /**
+   * Stops waiting for a connection between attempts. A create already sent is never abandoned,
+   * so no node is left behind without the caller knowing of it.
+   */
+  signal?: AbortSignal
+}
+
+/**
+ * Creates a node whose name carries a `_c_<uuid>-` prefix, and survives connection losses without
+ * duplicates: when a create fails with an unknown outcome (connection loss, timeout, session
+ * expiry), it waits for the connection, lists the parent, and adopts the node with its prefix if
+ * the lost request had created it; only if none is there does it create again.
+ *
+ * For ephemeral modes, a found node whose `ephemeralOwner` is not the current session (one made in
+ * a session that has since expired) is deleted, not adopted: it would vanish when the server
+ * reaps that session. A new node is then created in the current session.
+ *
+ * Resolves with the node's path (prefix and sequence included) and Stat. Rejects on any other
+ * error, when the client closes, or when `signal` aborts while waiting for a connection.
+ *
+ * @example
+ * ```ts
+ * const { path } = await protectedCreate(zk, '/election/latch-', 'me', { mode: 'ephemeralSequential', createParents: 'container' })
+ * // '/election/_c_0f3c…-latch-0000000007'
+ * ```
+ */
+export async function protectedCreate(client: ZooKeeperClient, path: string, data: DataInput, options: ProtectedCreateOptions): Promise<CreateResult> {
+  const { protectedId = randomUUID(), createParents, signal, ...createOptions } = options
+  if (!UUID.test(protectedId)) throw new InvalidArgumentError(`protectedId must be a canonical UUID, got ${JSON.stringify(protectedId)}`)
+  const parent = parentPath(path)
+  const target = childPath(parent, protectedName(protectedId, nodeName(path)))
+  const ephemeral = isEphemeralMode(createOptions.mode)
+  let outcomeUnknown = false
+  for (let attempt = 0; ; attempt++) {
+    await whenWritable(client, `protected create of ${path}`, signal)
+    try {
+      if (outcomeUnknown) {
+        const found = await findProtectedNode(client, parent, protectedId, { ephemeral })
+        if (found !== null) return found
+        outcomeUnknown = false
+      }
+      if (createParents !== undefined) return await createWithParents(client, target, data, { ...createOptions, parents: createParents })
+      return await client.create(target, data, createOptions)
+    } catch (error) {
+      if (!isRetryable(error) || client.state === 'closed') throw error
+      // The reply was lost, not necessarily the request: look before creating again.
+      outcomeUnknown = true
+      await backOff(client, attempt, signal)
+    }
+  }
+}
+
+/**
+ * Finds the node a protected create with `protectedId` made under `parent`, or null. For
+ * ephemeral nodes only one owned by the current session counts; others with the prefix (left by
+ * an older session) are deleted. Used by {@link protectedCreate} after a connection loss.
+ *
+ * @example
+ * ```ts
+ * const mine = await findProtectedNode(zk, '/election', id, { ephemeral: true })
+ * ```
+ */
+export async function findProtectedNode(client: ZooKeeperClient, parent: string, protectedId: string, options: { ephemeral: boolean }): Promise<CreateResult | null> {
+  const prefix = protectedName(protectedId, '')
+  // A create sent over the lost connection reached the leader before our session moved to this
+  // connection (later ones are refused as SESSIONMOVED); sync makes this server apply everything
+  // the leader had, so the list below includes it.
+  await client.sync(parent).catch((error: unknown) => {
+    if (!(error instanceof NoNodeError)) throw error
+  })
+  let children: string[]
+  try {
+    children = (await client.getChildren(parent)).children
+  } catch (error) {
+    if (error instanceof NoNodeError) return null
+    throw error
+  }
+  let kept: CreateResult | null = null
+  for (const name of children.filter((c) => c.startsWith(prefix)).sort()) {
+    const path = childPath(parent, name)
+    const stat = await client.exists(path)
+    if (stat === null) continue
+    const ours = !options.ephemeral || stat.ephemeralOwner === client.sessionId
+    if (ours && kept === null) {
+      kept = { path, stat }
+      continue
+    }
+    // Not adoptable: an ephemeral node of a dead session, or a second node with our prefix.
+    await client.delete(path, { version: stat.version }).catch((error: unknown) => {
+      if (!(error instanceof NoNodeError || error instanceof BadVersionError)) throw error
+    })
+  }
+  return kept
+}
+
+function isEphemeralMode(mode: CreateOptions['mode']): boolean {
+  if (typeof mode === 'number') return mode === CreateMode.EPHEMERAL || mode === CreateMode.EPHEMERAL_SEQUENTIAL
+  return mode === 'ephemeral' || mode === 'ephemeralSequential'
+}
