@@ -108,7 +108,7 @@ export function formatTable(title: string, lines: readonly TableLine[], digitsOf
   const header = ['figure', 'zkwire', 'incumbent', 'ratio z/i', 'target', 'status', 'rounds z/i']
   const body = lines.map((l) => {
     const d = digitsOf(l.label)
-    return [l.label, num(l.zkwire, d), num(l.incumbent, d), l.ratio === null ? '—' : l.ratio.toFixed(2), l.target, l.status, l.n]
+    return [l.label, num(l.zkwire, d), num(l.incumbent, d), l.ratio === null ? '—' : l.ratio.toFixed(3), l.target, l.status, l.n]
   })
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((b) => b[c]!.length)))
   const right = new Set([1, 2, 3])

@@ -111,12 +111,12 @@ export function readAcls(r: Reader): ACL[] {
 
 /** Writes a `vector<ustring>`. */
 export function writeStrings(w: Writer, items: readonly string[]): void {
-  w.vector(items, (wr, s) => wr.ustring(s))
+  w.strings(items)
 }
 
 /** Reads a `vector<ustring>` whose items must not be null (a null vector reads as empty). */
 export function readStrings(r: Reader): string[] {
-  return r.list((rd) => rd.string(), 4)
+  return r.strings()
 }
 
 /** An authenticated identity of a session, as whoAmI reports it (`data.ClientInfo`). */

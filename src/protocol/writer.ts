@@ -5,10 +5,30 @@
  * into one socket write), so it grows geometrically and is reset rather than reallocated.
  */
 
+import { InvalidArgumentError } from '../errors.js'
+
 const INITIAL_CAPACITY = 4096
 
 /** The Jute length value that stands for a null buffer, string or vector. */
 const NULL_LENGTH = -1
+
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
+
+/** Frames up to this size are copied out byte by byte, which beats `Buffer.copy` for small sizes. */
+const SMALL_COPY = 48
+
+/** Strings up to this many UTF-16 units are tried as ASCII in JS; longer ones go to the UTF-8 encoder. */
+const ASCII_LOOP_MAX = 64
+
+/** Characters of short ASCII items (length prefixes included) that {@link Writer.strings} writes in one go. */
+const STRING_CHUNK_CHARS = 1024
+
+/** The 4-byte big-endian length prefix of every length below 128, as four ASCII characters. */
+const SHORT_LENGTH_PREFIX: readonly string[] = Array.from({ length: 128 }, (_, n) => String.fromCharCode(0, 0, 0, n))
+
+/** `String.prototype.isWellFormed` (ES2024; in Node since 20), which this project's lib target lacks. */
+const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
 
 /**
  * Serializes Jute primitives in big-endian order into an internal, growable `Buffer`.
@@ -24,11 +44,14 @@ const NULL_LENGTH = -1
  */
 export class Writer {
   private buf: Buffer
+  /** The same bytes as `buf`: V8 compiles `setBigInt64` inline, far cheaper than BigInt arithmetic. */
+  private dataView: DataView
   private pos = 0
 
   /** @param capacity initial size in bytes; the writer grows as needed. */
   constructor(capacity = INITIAL_CAPACITY) {
-    this.buf = Buffer.allocUnsafe(capacity)
+    this.buf = Buffer.allocUnsafe(Math.max(capacity, 16))
+    this.dataView = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length)
   }
 
   /** Number of bytes written since construction or the last {@link take}/{@link reset}. */
@@ -45,20 +68,36 @@ export class Writer {
     const next = Buffer.allocUnsafe(size)
     this.buf.copy(next, 0, 0, this.pos)
     this.buf = next
+    this.dataView = new DataView(next.buffer, next.byteOffset, next.length)
   }
 
-  /** Writes a Jute `int`: 4 bytes, big-endian two's complement. */
+  /**
+   * Writes a Jute `int`: 4 bytes, big-endian two's complement.
+   * @throws RangeError unless `v` is an integer in the int32 range (NaN and fractions included).
+   */
   int(v: number): this {
+    if ((v | 0) !== v) throw new RangeError(`Jute int must be an integer from -2^31 to 2^31-1, got ${v}`)
     this.ensure(4)
-    this.buf.writeInt32BE(v, this.pos)
-    this.pos += 4
+    const b = this.buf
+    const p = this.pos
+    b[p] = v >>> 24
+    b[p + 1] = v >>> 16
+    b[p + 2] = v >>> 8
+    b[p + 3] = v
+    this.pos = p + 4
     return this
   }
 
-  /** Writes a Jute `long`: 8 bytes, big-endian two's complement. */
+  /**
+   * Writes a Jute `long`: 8 bytes, big-endian two's complement.
+   * @throws TypeError unless `v` is a bigint; RangeError if it is outside the int64 range.
+   */
   long(v: bigint): this {
+    if (typeof v !== 'bigint') throw new TypeError(`Jute long must be a bigint, got ${typeof v}`)
+    // DataView would silently wrap an out-of-range value modulo 2^64.
+    if (v < INT64_MIN || v > INT64_MAX) throw new RangeError(`Jute long must be within the int64 range, got ${v}`)
     this.ensure(8)
-    this.buf.writeBigInt64BE(v, this.pos)
+    this.dataView.setBigInt64(this.pos, v)
     this.pos += 8
     return this
   }
@@ -90,16 +129,65 @@ export class Writer {
 
   /**
    * Writes a Jute `ustring`: int32 byte length then UTF-8; `null` is written as length -1.
-   * Callers validate strings that must not hold lone surrogates (see `assertWellFormed`).
+   * @throws InvalidArgumentError for a string with a lone surrogate, which UTF-8 cannot carry
+   *   (the encoder would silently send U+FFFD instead).
    */
   ustring(v: string | null): this {
     if (v === null) return this.int(NULL_LENGTH)
+    const n = v.length
     // A UTF-8 encoding takes at most 3 bytes per UTF-16 code unit, so this bound avoids
     // measuring the string twice.
-    this.ensure(4 + v.length * 3)
-    const written = this.buf.write(v, this.pos + 4, 'utf8')
-    this.buf.writeInt32BE(written, this.pos)
-    this.pos += 4 + written
+    this.ensure(4 + n * 3)
+    const b = this.buf
+    const start = this.pos + 4
+    if (n <= ASCII_LOOP_MAX) {
+      // Short ASCII strings (paths, schemes) are cheaper to copy here than through the encoder.
+      let i = 0
+      for (; i < n; i++) {
+        const c = v.charCodeAt(i)
+        if (c >= 0x80) break
+        b[start + i] = c
+      }
+      if (i === n) {
+        this.pos = start + n
+        b.writeInt32BE(n, start - 4)
+        return this
+      }
+    }
+    if (!isWellFormed(v)) throw new InvalidArgumentError(`string has a lone surrogate and cannot be sent as UTF-8: ${JSON.stringify(v.slice(0, 64))}`)
+    const written = b.write(v, start, 'utf8')
+    b.writeInt32BE(written, start - 4)
+    this.pos = start + written
+    return this
+  }
+
+  /**
+   * Writes a `vector<ustring>`; `null` is written as count -1. Same bytes and same errors as
+   * `vector(items, (w, s) => w.ustring(s))`, but runs of short ASCII items are written with one
+   * conversion per chunk instead of one per item.
+   */
+  strings(items: readonly string[] | null): this {
+    if (items === null) return this.int(NULL_LENGTH)
+    const n = items.length
+    this.int(n)
+    let i = 0
+    while (i < n) {
+      const first = i
+      let chunk = ''
+      for (let s = items[i]; typeof s === 'string' && s.length < SHORT_LENGTH_PREFIX.length && chunk.length < STRING_CHUNK_CHARS; s = items[++i]) {
+        chunk += SHORT_LENGTH_PREFIX[s.length]! + s
+      }
+      if (i === first) {
+        // A long string, or not a string at all: the general path writes or rejects it.
+        this.ustring(items[i++]!)
+      } else if (Buffer.byteLength(chunk, 'utf8') === chunk.length) {
+        // Every character is ASCII: the prefixes are exact and each character is one byte.
+        this.ensure(chunk.length)
+        this.pos += this.buf.write(chunk, this.pos, 'latin1')
+      } else {
+        for (let k = first; k < i; k++) this.ustring(items[k]!)
+      }
+    }
     return this
   }
 
@@ -142,8 +230,14 @@ export class Writer {
 
   /** Returns a copy of the bytes written so far and resets the writer for reuse. */
   take(): Buffer {
-    const out = Buffer.allocUnsafe(this.pos)
-    this.buf.copy(out, 0, 0, this.pos)
+    const n = this.pos
+    const out = Buffer.allocUnsafe(n)
+    if (n <= SMALL_COPY) {
+      const b = this.buf
+      for (let i = 0; i < n; i++) out[i] = b[i]!
+    } else {
+      this.buf.copy(out, 0, 0, n)
+    }
     this.pos = 0
     return out
   }
