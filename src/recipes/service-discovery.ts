@@ -187,9 +187,9 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
    * for await (const instances of api.snapshots()) render(instances)
    * ```
    */
-  snapshots(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<ServiceInstance<P>[]> {
+  snapshots(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<ServiceInstance<P>[], undefined> {
     let latest: ServiceInstance<P>[] | null = this.isReady ? this.instances : null
-    let waiting: ((result: IteratorResult<ServiceInstance<P>[]>) => void) | null = null
+    let waiting: ((result: IteratorResult<ServiceInstance<P>[], undefined>) => void) | null = null
     let done = this.closed
     const finish = (): void => {
       if (done) return
@@ -216,7 +216,7 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
       if (options.signal?.aborted) finish()
       this.start().catch(() => {})
     }
-    const iterator: AsyncIterableIterator<ServiceInstance<P>[]> = {
+    const iterator: AsyncIterableIterator<ServiceInstance<P>[], undefined> = {
       next: () => {
         if (latest !== null) {
           const value = latest

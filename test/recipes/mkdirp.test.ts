@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { NoChildrenForEphemeralsError, NodeExistsError, type ZooKeeperClient, createWithParents, mkdirp } from '../../src/index.js'
+import { NoChildrenForEphemeralsError, NodeExistsError, type ZooKeeperClient, type ZooKeeperError, createWithParents, mkdirp } from '../../src/index.js'
 import { waitFor } from '../../src/testing/index.js'
 import { chrootClient, connect } from '../support/zk.js'
 
@@ -88,6 +88,6 @@ describe('mkdirp and createWithParents', () => {
     await client.create('/eph', null, { mode: 'ephemeral' })
     const error = await createWithParents(client, '/eph/a/b').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(NoChildrenForEphemeralsError)
-    expect((error as NoChildrenForEphemeralsError).path).toBe('/eph/a')
+    expect((error as ZooKeeperError).path).toBe('/eph/a')
   })
 })
