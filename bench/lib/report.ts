@@ -61,8 +61,10 @@ export function extraRows(): Row[] {
     { label: 'reads: heapUsed after GC after, MB', workload: 'reads', get: fig('heapAfterMb'), digits: 2 },
     { label: 'reads: heap growth, KB', workload: 'reads', get: fig('heapGrowthKb'), digits: 0, target: { text: '≈ 0 (within noise)', check: (z) => Math.abs(z) <= 512 } },
     { label: 'reads: peak RSS, MB', workload: 'reads', get: rss, digits: 0 },
-    { label: 'election: handover (resign → next leads), ms', workload: 'election', get: fig('handoverMs'), digits: 1 },
-    { label: 'election: handover p99 of the cycles, ms', workload: 'election', get: fig('handoverP99Ms'), digits: 1 },
+    { label: 'election: LeaderElection handover, median ms', workload: 'election', get: fig('handoverMs'), digits: 1 },
+    { label: 'election: LeaderElection handover, p99 ms', workload: 'election', get: fig('handoverP99Ms'), digits: 1 },
+    { label: 'election: raw-client handover, median ms', workload: 'election', get: fig('rawHandoverMs'), digits: 1 },
+    { label: 'election: raw-client handover, p99 ms', workload: 'election', get: fig('rawHandoverP99Ms'), digits: 1 },
   ]
 }
 
