@@ -51,5 +51,6 @@ export function validateAcl(acl: unknown, what = 'acl'): asserts acl is readonly
     if (e === null || typeof e !== 'object' || !Number.isInteger(e.perms) || typeof e.id?.scheme !== 'string' || typeof e.id?.id !== 'string') {
       throw new InvalidArgumentError(`${what}[${i}] must be { perms: number, id: { scheme: string, id: string } }`)
     }
+    if (e.perms! < 0 || e.perms! > Perms.ALL) throw new InvalidArgumentError(`${what}[${i}].perms must be a combination of Perms (0 to ${Perms.ALL}), got ${e.perms}`)
   }
 }

@@ -72,9 +72,14 @@ export function toData(data: DataInput, what = 'data'): Buffer {
   throw new InvalidArgumentError(`${what} must be a Buffer, Uint8Array or string, got ${typeof data}`)
 }
 
-/** Checks a version argument: -1 (any) or a non-negative integer. */
+/** Largest version a node can have (versions are Jute ints). */
+const MAX_VERSION = 0x7fffffff
+
+/** Checks a version argument: -1 (any) or a non-negative 32-bit integer. */
 export function toVersion(version: number | undefined, what = 'version'): number {
   if (version === undefined) return -1
-  if (!Number.isInteger(version) || version < -1) throw new InvalidArgumentError(`${what} must be an integer >= -1 (-1 matches any version)`)
+  if (!Number.isInteger(version) || version < -1 || version > MAX_VERSION) {
+    throw new InvalidArgumentError(`${what} must be an integer from -1 to ${MAX_VERSION} (-1 matches any version), got ${String(version)}`)
+  }
   return version
 }

@@ -60,8 +60,8 @@ export function toMultiOps(ops: readonly Op[], chroot: Chroot, defaultAcl: reado
         return { type: OpCode.setData, request: { path: chroot.toServer(op.path), data: toData(op.data, `${where}.data`), version: versionOf(op.version, where) } }
       case 'check':
         validatePath(op.path, `${where}.path`)
-        if (!Number.isInteger(op.version)) throw new InvalidArgumentError(`${where}.version must be an integer (the version the node must have)`)
-        return { type: OpCode.check, request: { path: chroot.toServer(op.path), version: op.version } }
+        if (op.version === undefined) throw new InvalidArgumentError(`${where}.version is required (the version the node must have)`)
+        return { type: OpCode.check, request: { path: chroot.toServer(op.path), version: versionOf(op.version, where) } }
       default:
         throw new InvalidArgumentError(`${where}.type must be 'create', 'delete', 'setData' or 'check', got ${JSON.stringify((op as { type?: unknown }).type)}`)
     }
