@@ -179,12 +179,10 @@ export class ZooKeeperClient extends EventEmitter {
 
   /** Adds credentials (e.g. `addAuth('digest', 'user:password')`); they are presented again on every reconnect. */
   addAuth(scheme: string, auth: string | Buffer): Promise<void> {
-    if (typeof scheme !== 'string' || scheme === '') return rejectArg('addAuth scheme must be a non-empty string, e.g. "digest"')
-    try {
+    return rejecting(() => {
+      if (typeof scheme !== 'string' || scheme === '') throw new InvalidArgumentError('addAuth scheme must be a non-empty string, e.g. "digest"')
       return this.session.addAuth(scheme, toData(auth, 'auth'))
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    })
   }
 
   /** Closes the session (its ephemeral nodes are deleted at once) and the connection. */
@@ -199,7 +197,7 @@ export class ZooKeeperClient extends EventEmitter {
    * (recipes) when a retry after a connection loss must not make a second node.
    */
   create(path: string, data?: DataInput, options: CreateOptions = {}): Promise<CreateResult> {
-    try {
+    return rejecting(() => {
       const mode = resolveCreateMode(options.mode, options.ttl)
       validatePath(path, 'path', mode.sequential)
       const acl = options.acl ?? this.defaultAcl
@@ -209,71 +207,59 @@ export class ZooKeeperClient extends EventEmitter {
       const context = this.context('create', path, options)
       if (mode.opcode === OpCode.createTTL) return this.session.request(OpCode.createTTL, CreateTTLRequestCodec, { ...body, ttl: BigInt(options.ttl!) }, this.decodeCreate, context)
       return this.session.request(mode.opcode, CreateRequestCodec, body, this.decodeCreate, context)
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    })
   }
 
   /** Deletes a node (which must have no children). */
   delete(path: string, options: VersionOptions = {}): Promise<void> {
-    try {
+    return rejecting(() => {
       validatePath(path)
       return this.session.request(OpCode.delete, DeleteRequestCodec, { path: this.chroot.toServer(path), version: toVersion(options.version) }, null, this.context('delete', path, options))
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    })
   }
 
   /** The node's Stat, or null when it does not exist. With a watcher, also watches for its creation, change or deletion. */
   exists(path: string, options: WatchOptions = {}): Promise<Stat | null> {
-    try {
+    return rejecting(() => {
       validatePath(path)
       const serverPath = this.chroot.toServer(path)
       const context = this.context('exists', path, options)
       context.noNodeResult = null
       if (options.watcher !== undefined) context.watch = this.watches.register('data', serverPath, path, options.watcher, 'exist')
       return this.watches.track(this.session.request(OpCode.exists, ExistsRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeStat, context), context.watch)
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    })
   }
 
   /** The node's data and Stat. With a watcher, also watches for a change or deletion. */
   getData(path: string, options: WatchOptions = {}): Promise<DataResult> {
-    try {
+    return rejecting(() => {
       validatePath(path)
       const serverPath = this.chroot.toServer(path)
       const context = this.context('getData', path, options)
       if (options.watcher !== undefined) context.watch = this.watches.register('data', serverPath, path, options.watcher)
       return this.watches.track(this.session.request(OpCode.getData, GetDataRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeData, context), context.watch)
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    })
   }
 
   /** Replaces the node's data; returns the new Stat. */
   setData(path: string, data: DataInput, options: VersionOptions = {}): Promise<Stat> {
-    try {
+    return rejecting(() => {
       validatePath(path)
       const body = { path: this.chroot.toServer(path), data: toData(data), version: toVersion(options.version) }
       return this.session.request(OpCode.setData, SetDataRequestCodec, body, decodeStat, this.context('setData', path, options))
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    })
   }
 
   /** The node's children (names) and Stat. With a watcher, also watches for a child change or deletion. */
   getChildren(path: string, options: WatchOptions = {}): Promise<ChildrenResult> {
-    try {
+    return rejecting(() => {
       validatePath(path)
       const serverPath = this.chroot.toServer(path)
       const context = this.context('getChildren', path, options)
       if (options.watcher !== undefined) context.watch = this.watches.register('child', serverPath, path, options.watcher)
       const body = { path: serverPath, watch: options.watcher !== undefined }
       return this.watches.track(this.session.request(OpCode.getChildren2, GetChildren2RequestCodec, body, GetChildren2ResponseCodec.decode, context), context.watch)
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    })
   }
 
   /** Like {@link exists}, with the watch as a promise. */
@@ -299,64 +285,52 @@ export class ZooKeeperClient extends EventEmitter {
 
   /** The node's ACL and Stat. */
   getACL(path: string, options: CallOptions = {}): Promise<{ acl: ACL[]; stat: Stat }> {
-    try {
+    return rejecting(() => {
       validatePath(path)
       return this.session.request(OpCode.getACL, GetACLRequestCodec, { path: this.chroot.toServer(path) }, GetACLResponseCodec.decode, this.context('getACL', path, options))
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    })
   }
 
   /** Replaces the node's ACL (`version` is the ACL version, `aversion`); returns the new Stat. */
   setACL(path: string, acl: readonly ACL[], options: VersionOptions = {}): Promise<Stat> {
-    try {
+    return rejecting(() => {
       validatePath(path)
       validateAcl(acl)
       const body = { path: this.chroot.toServer(path), acl: acl as ACL[], version: toVersion(options.version) }
       return this.session.request(OpCode.setACL, SetACLRequestCodec, body, decodeStat, this.context('setACL', path, options))
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    })
   }
 
   /** Waits until the server this client uses has caught up with the leader for `path`. */
   sync(path: string, options: CallOptions = {}): Promise<void> {
-    try {
+    return rejecting(() => {
       validatePath(path)
       return this.session.request(OpCode.sync, SyncRequestCodec, { path: this.chroot.toServer(path) }, null, this.context('sync', path, options))
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    })
   }
 
   /** Number of all descendants of a node (ZooKeeper 3.6+). */
   getAllChildrenNumber(path: string, options: CallOptions = {}): Promise<number> {
-    try {
+    return rejecting(() => {
       validatePath(path)
       return this.session.request(OpCode.getAllChildrenNumber, GetAllChildrenNumberRequestCodec, { path: this.chroot.toServer(path) }, decodeTotalNumber, this.context('getAllChildrenNumber', path, options))
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    })
   }
 
   /** Paths of this session's ephemeral nodes under `prefix` (default: all) (ZooKeeper 3.6+). */
   getEphemerals(prefix = '/', options: CallOptions = {}): Promise<string[]> {
-    try {
+    return rejecting(() => {
       validatePath(prefix, 'prefix')
       const decode = (r: Reader): string[] => GetEphemeralsResponseCodec.decode(r).ephemerals.map((p) => this.chroot.toClient(p))
       return this.session.request(OpCode.getEphemerals, GetEphemeralsRequestCodec, { prefixPath: this.chroot.toServer(prefix) }, decode, this.context('getEphemerals', prefix, options))
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    })
   }
 
   /** The identities this session is authenticated as (ZooKeeper 3.7+). */
   whoAmI(options: CallOptions = {}): Promise<ClientInfo[]> {
-    try {
+    return rejecting(() => {
       return this.session.request(OpCode.whoAmI, null, null, decodeWhoAmI, this.context('whoAmI', undefined, options))
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    })
   }
 
   // ---------------------------------------------------------------- multi
@@ -366,14 +340,12 @@ export class ZooKeeperClient extends EventEmitter {
    * error, whose `opIndex` names it and `results` holds every op's outcome.
    */
   multi(ops: readonly Op[], options: CallOptions = {}): Promise<OpResult[]> {
-    try {
+    return rejecting(() => {
       const wire = toMultiOps(ops, this.chroot, this.defaultAcl)
       if (wire.length === 0) return Promise.resolve([])
       const decode = (r: Reader): OpResult[] => fromMultiResults(MultiResponseCodec.decode(r).results, ops, this.chroot)
       return this.session.request(OpCode.multi, MultiOperationRecordCodec, { ops: wire }, decode, this.context('multi', undefined, options))
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    })
   }
 
   /** Starts a transaction to build step by step and {@link Transaction.commit}. */
@@ -383,14 +355,12 @@ export class ZooKeeperClient extends EventEmitter {
 
   /** Several reads in one round trip; each succeeds or fails on its own (ZooKeeper 3.6+). */
   multiRead(ops: readonly ReadOp[], options: CallOptions = {}): Promise<ReadResult[]> {
-    try {
+    return rejecting(() => {
       const wire = toReadOps(ops, this.chroot)
       if (wire.length === 0) return Promise.resolve([])
       const decode = (r: Reader): ReadResult[] => fromReadResults(MultiResponseCodec.decode(r).results, ops)
       return this.session.request(OpCode.multiRead, MultiOperationRecordCodec, { ops: wire }, decode, this.context('multiRead', undefined, options))
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    })
   }
 
   // ---------------------------------------------------------------- watches
@@ -420,13 +390,11 @@ export class ZooKeeperClient extends EventEmitter {
 
   /** The ensemble's dynamic configuration (`/zookeeper/config`, outside any chroot), with an optional watch. */
   getConfig(options: WatchOptions = {}): Promise<DataResult> {
-    try {
+    return rejecting(() => {
       const context = this.context('getConfig', CONFIG_NODE, options)
       if (options.watcher !== undefined) context.watch = this.watches.register('data', CONFIG_NODE, CONFIG_NODE, options.watcher)
       return this.watches.track(this.session.request(OpCode.getData, GetDataRequestCodec, { path: CONFIG_NODE, watch: options.watcher !== undefined }, decodeData, context), context.watch)
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    })
   }
 
   /**
@@ -435,7 +403,7 @@ export class ZooKeeperClient extends EventEmitter {
    * (the config version, -1 for any) guards against concurrent changes.
    */
   reconfig(change: { joining?: string; leaving?: string; members?: string; fromConfig?: bigint }, options: CallOptions = {}): Promise<DataResult> {
-    try {
+    return rejecting(() => {
       if (change === null || typeof change !== 'object') throw new InvalidArgumentError('reconfig takes { joining?, leaving?, members?, fromConfig? }')
       for (const key of ['joining', 'leaving', 'members'] as const) {
         if (change[key] !== undefined && typeof change[key] !== 'string') throw new InvalidArgumentError(`reconfig ${key} must be a string of server specs`)
@@ -443,9 +411,7 @@ export class ZooKeeperClient extends EventEmitter {
       if (change.fromConfig !== undefined && typeof change.fromConfig !== 'bigint') throw new InvalidArgumentError('reconfig fromConfig must be a bigint config version (-1n for any)')
       const body = { joiningServers: change.joining ?? null, leavingServers: change.leaving ?? null, newMembers: change.members ?? null, curConfigId: change.fromConfig ?? -1n }
       return this.session.request(OpCode.reconfig, ReconfigRequestCodec, body, decodeData, this.context('reconfig', undefined, options))
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    })
   }
 
   // ---------------------------------------------------------------- helpers
@@ -494,8 +460,13 @@ function positiveOrUndefined(value: number | undefined, what: string): number | 
   return value
 }
 
-function rejectArg(message: string): Promise<never> {
-  return Promise.reject(new InvalidArgumentError(message))
+/** Runs `fn`, turning a synchronous throw (an argument error) into a rejection: one error channel. */
+function rejecting<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return fn()
+  } catch (error) {
+    return Promise.reject(error)
+  }
 }
 
 /**
