@@ -52,12 +52,8 @@ export const MULTI_HEADER_LENGTH = 9
 
 /** Codec of {@link MultiHeader}. */
 export const MultiHeaderCodec: Codec<MultiHeader> = {
-  encode(w, v) {
-    w.int(v.type).bool(v.done).int(v.err)
-  },
-  decode(r) {
-    return { type: r.int(), done: r.bool(), err: r.int() }
-  },
+  encode: (w, v) => { w.int(v.type).bool(v.done).int(v.err) },
+  decode: (r) => ({ type: r.int(), done: r.bool(), err: r.int() }),
 }
 
 /**
@@ -113,11 +109,11 @@ function writeTerminator(w: Writer): void {
 
 /** Codec of {@link MultiOperationRecord}. */
 export const MultiOperationRecordCodec: Codec<MultiOperationRecord> = {
-  encode(w, v) {
+  encode: (w, v) => {
     for (const op of v.ops) encodeOp(w, op)
     writeTerminator(w)
   },
-  decode(r) {
+  decode: (r) => {
     const ops: MultiOp[] = []
     for (;;) {
       const at = r.offset
@@ -192,11 +188,11 @@ function decodeOp(r: Reader, type: number, at: number): MultiOp {
 
 /** Codec of {@link MultiResponse}. */
 export const MultiResponseCodec: Codec<MultiResponse> = {
-  encode(w, v) {
+  encode: (w, v) => {
     for (const result of v.results) encodeResult(w, result)
     writeTerminator(w)
   },
-  decode(r) {
+  decode: (r) => {
     const results: MultiResult[] = []
     for (;;) {
       const at = r.offset

@@ -5,7 +5,6 @@
  * however hostile, can make the decoder read out of bounds, allocate more than the frame holds,
  * or throw anything but a {@link ProtocolError} that names the offset.
  */
-import { isAscii } from 'node:buffer'
 import { ProtocolError } from '../errors.js'
 
 const NULL_LENGTH = -1
@@ -196,21 +195,23 @@ export class Reader {
       if (j === i) {
         // The next item is invalid: the general path throws the same error it always would.
         items[i++] = this.string()
-      } else if (isAscii(b.subarray(from, p))) {
-        // Length prefixes and text are all ASCII, so one latin1 char per byte and the item
-        // offsets carry over to the chunk string unchanged.
-        const chunk = b.toString('latin1', from, p)
-        let q = from
-        for (; i < j; i++) {
-          const len = (b[q]! << 24) | (b[q + 1]! << 16) | (b[q + 2]! << 8) | b[q + 3]!
-          q += 4
-          items[i] = chunk.substring(q - from, q - from + len)
-          q += len
-        }
-        this.pos = p
-      } else {
-        for (; i < j; i++) items[i] = this.string()
+        continue
       }
+      // One character per byte and no replacement character means every byte, length prefixes
+      // included, is ASCII: the item offsets carry over to the chunk string unchanged.
+      const chunk = utf8Slice(b, from, p)
+      if (chunk.length !== p - from || chunk.includes(REPLACEMENT)) {
+        for (; i < j; i++) items[i] = this.string()
+        continue
+      }
+      let q = from
+      for (; i < j; i++) {
+        const len = (b[q]! << 24) | (b[q + 1]! << 16) | (b[q + 2]! << 8) | b[q + 3]!
+        q += 4
+        items[i] = chunk.substring(q - from, q - from + len)
+        q += len
+      }
+      this.pos = p
     }
     return items
   }

@@ -20,14 +20,12 @@ export interface CreateRequest {
 
 /** Codec of {@link CreateRequest}. */
 export const CreateRequestCodec: Codec<CreateRequest> = {
-  encode(w, v) {
+  encode: (w, v) => {
     w.ustring(v.path).buffer(v.data)
     writeAcls(w, v.acl)
     w.int(v.flags)
   },
-  decode(r) {
-    return { path: r.string(), data: r.buffer(), acl: readAcls(r), flags: r.int() }
-  },
+  decode: (r) => ({ path: r.string(), data: r.buffer(), acl: readAcls(r), flags: r.int() }),
 }
 
 /** Body of createTTL (21) (`proto.CreateTTLRequest`). */
@@ -46,14 +44,12 @@ export interface CreateTTLRequest {
 
 /** Codec of {@link CreateTTLRequest}. */
 export const CreateTTLRequestCodec: Codec<CreateTTLRequest> = {
-  encode(w, v) {
+  encode: (w, v) => {
     w.ustring(v.path).buffer(v.data)
     writeAcls(w, v.acl)
     w.int(v.flags).long(v.ttl)
   },
-  decode(r) {
-    return { path: r.string(), data: r.buffer(), acl: readAcls(r), flags: r.int(), ttl: r.long() }
-  },
+  decode: (r) => ({ path: r.string(), data: r.buffer(), acl: readAcls(r), flags: r.int(), ttl: r.long() }),
 }
 
 /** Body of delete (2) (`proto.DeleteRequest`). */
@@ -66,12 +62,8 @@ export interface DeleteRequest {
 
 /** Codec of {@link DeleteRequest}. */
 export const DeleteRequestCodec: Codec<DeleteRequest> = {
-  encode(w, v) {
-    w.ustring(v.path).int(v.version)
-  },
-  decode(r) {
-    return { path: r.string(), version: r.int() }
-  },
+  encode: (w, v) => { w.ustring(v.path).int(v.version) },
+  decode: (r) => ({ path: r.string(), version: r.int() }),
 }
 
 /** Body of exists (3) (`proto.ExistsRequest`). */
@@ -84,12 +76,8 @@ export interface ExistsRequest {
 
 /** Codec of {@link ExistsRequest}. */
 export const ExistsRequestCodec: Codec<ExistsRequest> = {
-  encode(w, v) {
-    w.ustring(v.path).bool(v.watch)
-  },
-  decode(r) {
-    return { path: r.string(), watch: r.bool() }
-  },
+  encode: (w, v) => { w.ustring(v.path).bool(v.watch) },
+  decode: (r) => ({ path: r.string(), watch: r.bool() }),
 }
 
 /** Body of getData (4) (`proto.GetDataRequest`); inside multiRead, `watch` is false. */
@@ -102,12 +90,8 @@ export interface GetDataRequest {
 
 /** Codec of {@link GetDataRequest}. */
 export const GetDataRequestCodec: Codec<GetDataRequest> = {
-  encode(w, v) {
-    w.ustring(v.path).bool(v.watch)
-  },
-  decode(r) {
-    return { path: r.string(), watch: r.bool() }
-  },
+  encode: (w, v) => { w.ustring(v.path).bool(v.watch) },
+  decode: (r) => ({ path: r.string(), watch: r.bool() }),
 }
 
 /** Body of setData (5) (`proto.SetDataRequest`). */
@@ -122,12 +106,8 @@ export interface SetDataRequest {
 
 /** Codec of {@link SetDataRequest}. */
 export const SetDataRequestCodec: Codec<SetDataRequest> = {
-  encode(w, v) {
-    w.ustring(v.path).buffer(v.data).int(v.version)
-  },
-  decode(r) {
-    return { path: r.string(), data: r.buffer(), version: r.int() }
-  },
+  encode: (w, v) => { w.ustring(v.path).buffer(v.data).int(v.version) },
+  decode: (r) => ({ path: r.string(), data: r.buffer(), version: r.int() }),
 }
 
 /** Body of getACL (6) (`proto.GetACLRequest`). */
@@ -138,12 +118,8 @@ export interface GetACLRequest {
 
 /** Codec of {@link GetACLRequest}. */
 export const GetACLRequestCodec: Codec<GetACLRequest> = {
-  encode(w, v) {
-    w.ustring(v.path)
-  },
-  decode(r) {
-    return { path: r.string() }
-  },
+  encode: (w, v) => { w.ustring(v.path) },
+  decode: (r) => ({ path: r.string() }),
 }
 
 /** Body of setACL (7) (`proto.SetACLRequest`). */
@@ -158,14 +134,12 @@ export interface SetACLRequest {
 
 /** Codec of {@link SetACLRequest}. */
 export const SetACLRequestCodec: Codec<SetACLRequest> = {
-  encode(w, v) {
+  encode: (w, v) => {
     w.ustring(v.path)
     writeAcls(w, v.acl)
     w.int(v.version)
   },
-  decode(r) {
-    return { path: r.string(), acl: readAcls(r), version: r.int() }
-  },
+  decode: (r) => ({ path: r.string(), acl: readAcls(r), version: r.int() }),
 }
 
 /** Body of getChildren (8) (`proto.GetChildrenRequest`); inside multiRead, `watch` is false. */
@@ -178,12 +152,8 @@ export interface GetChildrenRequest {
 
 /** Codec of {@link GetChildrenRequest}. */
 export const GetChildrenRequestCodec: Codec<GetChildrenRequest> = {
-  encode(w, v) {
-    w.ustring(v.path).bool(v.watch)
-  },
-  decode(r) {
-    return { path: r.string(), watch: r.bool() }
-  },
+  encode: (w, v) => { w.ustring(v.path).bool(v.watch) },
+  decode: (r) => ({ path: r.string(), watch: r.bool() }),
 }
 
 /** Body of getChildren2 (12) (`proto.GetChildren2Request`): children plus the parent's Stat. */
@@ -196,12 +166,8 @@ export interface GetChildren2Request {
 
 /** Codec of {@link GetChildren2Request}. */
 export const GetChildren2RequestCodec: Codec<GetChildren2Request> = {
-  encode(w, v) {
-    w.ustring(v.path).bool(v.watch)
-  },
-  decode(r) {
-    return { path: r.string(), watch: r.bool() }
-  },
+  encode: (w, v) => { w.ustring(v.path).bool(v.watch) },
+  decode: (r) => ({ path: r.string(), watch: r.bool() }),
 }
 
 /** Body of sync (9) (`proto.SyncRequest`). */
@@ -212,12 +178,8 @@ export interface SyncRequest {
 
 /** Codec of {@link SyncRequest}. */
 export const SyncRequestCodec: Codec<SyncRequest> = {
-  encode(w, v) {
-    w.ustring(v.path)
-  },
-  decode(r) {
-    return { path: r.string() }
-  },
+  encode: (w, v) => { w.ustring(v.path) },
+  decode: (r) => ({ path: r.string() }),
 }
 
 /** Body of check (13) (`proto.CheckVersionRequest`), used inside multi. */
@@ -230,12 +192,8 @@ export interface CheckVersionRequest {
 
 /** Codec of {@link CheckVersionRequest}. */
 export const CheckVersionRequestCodec: Codec<CheckVersionRequest> = {
-  encode(w, v) {
-    w.ustring(v.path).int(v.version)
-  },
-  decode(r) {
-    return { path: r.string(), version: r.int() }
-  },
+  encode: (w, v) => { w.ustring(v.path).int(v.version) },
+  decode: (r) => ({ path: r.string(), version: r.int() }),
 }
 
 /** Body of reconfig (16) (`proto.ReconfigRequest`). */
@@ -252,12 +210,8 @@ export interface ReconfigRequest {
 
 /** Codec of {@link ReconfigRequest}. */
 export const ReconfigRequestCodec: Codec<ReconfigRequest> = {
-  encode(w, v) {
-    w.ustring(v.joiningServers).ustring(v.leavingServers).ustring(v.newMembers).long(v.curConfigId)
-  },
-  decode(r) {
-    return { joiningServers: r.ustring(), leavingServers: r.ustring(), newMembers: r.ustring(), curConfigId: r.long() }
-  },
+  encode: (w, v) => { w.ustring(v.joiningServers).ustring(v.leavingServers).ustring(v.newMembers).long(v.curConfigId) },
+  decode: (r) => ({ joiningServers: r.ustring(), leavingServers: r.ustring(), newMembers: r.ustring(), curConfigId: r.long() }),
 }
 
 /** Body of checkWatches (17) (`proto.CheckWatchesRequest`). */
@@ -270,12 +224,8 @@ export interface CheckWatchesRequest {
 
 /** Codec of {@link CheckWatchesRequest}. */
 export const CheckWatchesRequestCodec: Codec<CheckWatchesRequest> = {
-  encode(w, v) {
-    w.ustring(v.path).int(v.type)
-  },
-  decode(r) {
-    return { path: r.string(), type: r.int() }
-  },
+  encode: (w, v) => { w.ustring(v.path).int(v.type) },
+  decode: (r) => ({ path: r.string(), type: r.int() }),
 }
 
 /** Body of removeWatches (18) (`proto.RemoveWatchesRequest`). */
@@ -288,12 +238,8 @@ export interface RemoveWatchesRequest {
 
 /** Codec of {@link RemoveWatchesRequest}. */
 export const RemoveWatchesRequestCodec: Codec<RemoveWatchesRequest> = {
-  encode(w, v) {
-    w.ustring(v.path).int(v.type)
-  },
-  decode(r) {
-    return { path: r.string(), type: r.int() }
-  },
+  encode: (w, v) => { w.ustring(v.path).int(v.type) },
+  decode: (r) => ({ path: r.string(), type: r.int() }),
 }
 
 /** Body of auth (100), sent with xid -4 (`proto.AuthPacket`). */
@@ -308,12 +254,8 @@ export interface AuthPacket {
 
 /** Codec of {@link AuthPacket}. */
 export const AuthPacketCodec: Codec<AuthPacket> = {
-  encode(w, v) {
-    w.int(v.type).ustring(v.scheme).buffer(v.auth)
-  },
-  decode(r) {
-    return { type: r.int(), scheme: r.string(), auth: r.buffer() }
-  },
+  encode: (w, v) => { w.int(v.type).ustring(v.scheme).buffer(v.auth) },
+  decode: (r) => ({ type: r.int(), scheme: r.string(), auth: r.buffer() }),
 }
 
 /** Body of setWatches (101) (`proto.SetWatches`): re-arms standard watches after a reconnect. */
@@ -330,15 +272,13 @@ export interface SetWatches {
 
 /** Codec of {@link SetWatches}. */
 export const SetWatchesCodec: Codec<SetWatches> = {
-  encode(w, v) {
+  encode: (w, v) => {
     w.long(v.relativeZxid)
     writeStrings(w, v.dataWatches)
     writeStrings(w, v.existWatches)
     writeStrings(w, v.childWatches)
   },
-  decode(r) {
-    return { relativeZxid: r.long(), dataWatches: readStrings(r), existWatches: readStrings(r), childWatches: readStrings(r) }
-  },
+  decode: (r) => ({ relativeZxid: r.long(), dataWatches: readStrings(r), existWatches: readStrings(r), childWatches: readStrings(r) }),
 }
 
 /** Body of setWatches2 (105) (`proto.SetWatches2`): {@link SetWatches} plus persistent watches (3.6+). */
@@ -359,7 +299,7 @@ export interface SetWatches2 {
 
 /** Codec of {@link SetWatches2}. */
 export const SetWatches2Codec: Codec<SetWatches2> = {
-  encode(w, v) {
+  encode: (w, v) => {
     w.long(v.relativeZxid)
     writeStrings(w, v.dataWatches)
     writeStrings(w, v.existWatches)
@@ -367,7 +307,7 @@ export const SetWatches2Codec: Codec<SetWatches2> = {
     writeStrings(w, v.persistentWatches)
     writeStrings(w, v.persistentRecursiveWatches)
   },
-  decode(r) {
+  decode: (r) => {
     return {
       relativeZxid: r.long(),
       dataWatches: readStrings(r),
@@ -387,12 +327,8 @@ export interface GetSASLRequest {
 
 /** Codec of {@link GetSASLRequest}. */
 export const GetSASLRequestCodec: Codec<GetSASLRequest> = {
-  encode(w, v) {
-    w.buffer(v.token)
-  },
-  decode(r) {
-    return { token: r.buffer() }
-  },
+  encode: (w, v) => { w.buffer(v.token) },
+  decode: (r) => ({ token: r.buffer() }),
 }
 
 /** Body of getEphemerals (103) (`proto.GetEphemeralsRequest`), 3.6+. */
@@ -403,12 +339,8 @@ export interface GetEphemeralsRequest {
 
 /** Codec of {@link GetEphemeralsRequest}. */
 export const GetEphemeralsRequestCodec: Codec<GetEphemeralsRequest> = {
-  encode(w, v) {
-    w.ustring(v.prefixPath)
-  },
-  decode(r) {
-    return { prefixPath: r.string() }
-  },
+  encode: (w, v) => { w.ustring(v.prefixPath) },
+  decode: (r) => ({ prefixPath: r.string() }),
 }
 
 /** Body of getAllChildrenNumber (104) (`proto.GetAllChildrenNumberRequest`), 3.6+. */
@@ -419,12 +351,8 @@ export interface GetAllChildrenNumberRequest {
 
 /** Codec of {@link GetAllChildrenNumberRequest}. */
 export const GetAllChildrenNumberRequestCodec: Codec<GetAllChildrenNumberRequest> = {
-  encode(w, v) {
-    w.ustring(v.path)
-  },
-  decode(r) {
-    return { path: r.string() }
-  },
+  encode: (w, v) => { w.ustring(v.path) },
+  decode: (r) => ({ path: r.string() }),
 }
 
 /** Body of addWatch (106) (`proto.AddWatchRequest`), 3.6+. */
@@ -437,10 +365,6 @@ export interface AddWatchRequest {
 
 /** Codec of {@link AddWatchRequest}. */
 export const AddWatchRequestCodec: Codec<AddWatchRequest> = {
-  encode(w, v) {
-    w.ustring(v.path).int(v.mode)
-  },
-  decode(r) {
-    return { path: r.string(), mode: r.int() }
-  },
+  encode: (w, v) => { w.ustring(v.path).int(v.mode) },
+  decode: (r) => ({ path: r.string(), mode: r.int() }),
 }

@@ -17,12 +17,8 @@ export interface CreateResponse {
 
 /** Codec of {@link CreateResponse}. */
 export const CreateResponseCodec: Codec<CreateResponse> = {
-  encode(w, v) {
-    w.ustring(v.path)
-  },
-  decode(r) {
-    return { path: r.string() }
-  },
+  encode: (w, v) => { w.ustring(v.path) },
+  decode: (r) => ({ path: r.string() }),
 }
 
 /** Reply to create2 (15), createContainer (19) and createTTL (21) (`proto.Create2Response`). */
@@ -35,13 +31,11 @@ export interface Create2Response {
 
 /** Codec of {@link Create2Response}. */
 export const Create2ResponseCodec: Codec<Create2Response> = {
-  encode(w, v) {
+  encode: (w, v) => {
     w.ustring(v.path)
     StatCodec.encode(w, v.stat)
   },
-  decode(r) {
-    return { path: r.string(), stat: StatCodec.decode(r) }
-  },
+  decode: (r) => ({ path: r.string(), stat: StatCodec.decode(r) }),
 }
 
 /** Reply to exists (3) when the node exists (`proto.ExistsResponse`; same bytes as SetDataResponse). */
@@ -52,12 +46,8 @@ export interface ExistsResponse {
 
 /** Codec of {@link ExistsResponse}. */
 export const ExistsResponseCodec: Codec<ExistsResponse> = {
-  encode(w, v) {
-    StatCodec.encode(w, v.stat)
-  },
-  decode(r) {
-    return { stat: StatCodec.decode(r) }
-  },
+  encode: (w, v) => { StatCodec.encode(w, v.stat) },
+  decode: (r) => ({ stat: StatCodec.decode(r) }),
 }
 
 /** Reply to getData (4) and reconfig (16) (`proto.GetDataResponse`). */
@@ -70,13 +60,11 @@ export interface GetDataResponse {
 
 /** Codec of {@link GetDataResponse}. */
 export const GetDataResponseCodec: Codec<GetDataResponse> = {
-  encode(w, v) {
+  encode: (w, v) => {
     w.buffer(v.data)
     StatCodec.encode(w, v.stat)
   },
-  decode(r) {
-    return { data: r.buffer(), stat: StatCodec.decode(r) }
-  },
+  decode: (r) => ({ data: r.buffer(), stat: StatCodec.decode(r) }),
 }
 
 /** Reply to setData (5), and to a standalone check (13) (`proto.SetDataResponse`). */
@@ -87,12 +75,8 @@ export interface SetDataResponse {
 
 /** Codec of {@link SetDataResponse}. */
 export const SetDataResponseCodec: Codec<SetDataResponse> = {
-  encode(w, v) {
-    StatCodec.encode(w, v.stat)
-  },
-  decode(r) {
-    return { stat: StatCodec.decode(r) }
-  },
+  encode: (w, v) => { StatCodec.encode(w, v.stat) },
+  decode: (r) => ({ stat: StatCodec.decode(r) }),
 }
 
 /** Reply to getACL (6) (`proto.GetACLResponse`). */
@@ -105,13 +89,11 @@ export interface GetACLResponse {
 
 /** Codec of {@link GetACLResponse}. */
 export const GetACLResponseCodec: Codec<GetACLResponse> = {
-  encode(w, v) {
+  encode: (w, v) => {
     writeAcls(w, v.acl)
     StatCodec.encode(w, v.stat)
   },
-  decode(r) {
-    return { acl: readAcls(r), stat: StatCodec.decode(r) }
-  },
+  decode: (r) => ({ acl: readAcls(r), stat: StatCodec.decode(r) }),
 }
 
 /** Reply to setACL (7) (`proto.SetACLResponse`). */
@@ -122,12 +104,8 @@ export interface SetACLResponse {
 
 /** Codec of {@link SetACLResponse}. */
 export const SetACLResponseCodec: Codec<SetACLResponse> = {
-  encode(w, v) {
-    StatCodec.encode(w, v.stat)
-  },
-  decode(r) {
-    return { stat: StatCodec.decode(r) }
-  },
+  encode: (w, v) => { StatCodec.encode(w, v.stat) },
+  decode: (r) => ({ stat: StatCodec.decode(r) }),
 }
 
 /** Reply to getChildren (8) (`proto.GetChildrenResponse`). */
@@ -138,12 +116,8 @@ export interface GetChildrenResponse {
 
 /** Codec of {@link GetChildrenResponse}. */
 export const GetChildrenResponseCodec: Codec<GetChildrenResponse> = {
-  encode(w, v) {
-    writeStrings(w, v.children)
-  },
-  decode(r) {
-    return { children: readStrings(r) }
-  },
+  encode: (w, v) => { writeStrings(w, v.children) },
+  decode: (r) => ({ children: readStrings(r) }),
 }
 
 /** Reply to getChildren2 (12) (`proto.GetChildren2Response`). */
@@ -156,13 +130,11 @@ export interface GetChildren2Response {
 
 /** Codec of {@link GetChildren2Response}. */
 export const GetChildren2ResponseCodec: Codec<GetChildren2Response> = {
-  encode(w, v) {
+  encode: (w, v) => {
     writeStrings(w, v.children)
     StatCodec.encode(w, v.stat)
   },
-  decode(r) {
-    return { children: readStrings(r), stat: StatCodec.decode(r) }
-  },
+  decode: (r) => ({ children: readStrings(r), stat: StatCodec.decode(r) }),
 }
 
 /** Reply to sync (9) (`proto.SyncResponse`). */
@@ -173,12 +145,8 @@ export interface SyncResponse {
 
 /** Codec of {@link SyncResponse}. */
 export const SyncResponseCodec: Codec<SyncResponse> = {
-  encode(w, v) {
-    w.ustring(v.path)
-  },
-  decode(r) {
-    return { path: r.string() }
-  },
+  encode: (w, v) => { w.ustring(v.path) },
+  decode: (r) => ({ path: r.string() }),
 }
 
 /** Reply to sasl (102) (`proto.SetSASLResponse`). */
@@ -189,12 +157,8 @@ export interface SetSASLResponse {
 
 /** Codec of {@link SetSASLResponse}. */
 export const SetSASLResponseCodec: Codec<SetSASLResponse> = {
-  encode(w, v) {
-    w.buffer(v.token)
-  },
-  decode(r) {
-    return { token: r.buffer() }
-  },
+  encode: (w, v) => { w.buffer(v.token) },
+  decode: (r) => ({ token: r.buffer() }),
 }
 
 /** Reply to getEphemerals (103) (`proto.GetEphemeralsResponse`). */
@@ -205,12 +169,8 @@ export interface GetEphemeralsResponse {
 
 /** Codec of {@link GetEphemeralsResponse}. */
 export const GetEphemeralsResponseCodec: Codec<GetEphemeralsResponse> = {
-  encode(w, v) {
-    writeStrings(w, v.ephemerals)
-  },
-  decode(r) {
-    return { ephemerals: readStrings(r) }
-  },
+  encode: (w, v) => { writeStrings(w, v.ephemerals) },
+  decode: (r) => ({ ephemerals: readStrings(r) }),
 }
 
 /** Reply to getAllChildrenNumber (104) (`proto.GetAllChildrenNumberResponse`). */
@@ -221,12 +181,8 @@ export interface GetAllChildrenNumberResponse {
 
 /** Codec of {@link GetAllChildrenNumberResponse}. */
 export const GetAllChildrenNumberResponseCodec: Codec<GetAllChildrenNumberResponse> = {
-  encode(w, v) {
-    w.int(v.totalNumber)
-  },
-  decode(r) {
-    return { totalNumber: r.int() }
-  },
+  encode: (w, v) => { w.int(v.totalNumber) },
+  decode: (r) => ({ totalNumber: r.int() }),
 }
 
 /** Reply to addWatch (106), and the body of an error result in a multi (`proto.ErrorResponse`). */
@@ -237,12 +193,8 @@ export interface ErrorResponse {
 
 /** Codec of {@link ErrorResponse}. */
 export const ErrorResponseCodec: Codec<ErrorResponse> = {
-  encode(w, v) {
-    w.int(v.err)
-  },
-  decode(r) {
-    return { err: r.int() }
-  },
+  encode: (w, v) => { w.int(v.err) },
+  decode: (r) => ({ err: r.int() }),
 }
 
 /** Reply to whoAmI (107) (`proto.WhoAmIResponse`), 3.7+. */
@@ -253,10 +205,6 @@ export interface WhoAmIResponse {
 
 /** Codec of {@link WhoAmIResponse}. */
 export const WhoAmIResponseCodec: Codec<WhoAmIResponse> = {
-  encode(w, v) {
-    w.vector(v.clientInfo, ClientInfoCodec.encode)
-  },
-  decode(r) {
-    return { clientInfo: r.list(ClientInfoCodec.decode, CLIENT_INFO_MIN_LENGTH) }
-  },
+  encode: (w, v) => { w.vector(v.clientInfo, ClientInfoCodec.encode) },
+  decode: (r) => ({ clientInfo: r.list(ClientInfoCodec.decode, CLIENT_INFO_MIN_LENGTH) }),
 }
