@@ -14,7 +14,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs'
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ZooKeeperClient } from '../src/index.js'
@@ -140,6 +140,9 @@ function brief(r: ChildResult): string {
 async function main(): Promise<void> {
   const started = performance.now()
   mkdirSync(dirname(resultsFile), { recursive: true })
+  const loadAtStart = loadavg()[0]!
+  // Client and server share the CPUs with whatever else runs: say so when something else does.
+  if (loadAtStart > 1) say(`note: load average ${loadAtStart.toFixed(1)} before starting: other processes are using the CPUs, so the figures will be noisier`)
   build()
   let server: TestingServer | null = null
   let admin: ZooKeeperClient | null = null
@@ -187,7 +190,7 @@ async function main(): Promise<void> {
       await w.setup(admin, { root, scale })
       say(`set up ${w.id} in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
     }
-    record({ kind: 'run', stamp, rounds, scale, pinned: pin, connectString, serverPid, node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '' })
+    record({ kind: 'run', stamp, rounds, scale, pinned: pin, connectString, serverPid, node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', loadAverageAtStart: loadAtStart })
 
     const spec = (workload: Workload, client: ClientName, round: number): ChildSpec => ({ workload, client, round, connectString, root, serverPid, clkTck })
     const runOne = async (workload: Workload, client: ClientName, round: number): Promise<void> => {
@@ -223,8 +226,8 @@ async function main(): Promise<void> {
       }
       say('')
     }
-    say(`total ${elapsed.toFixed(0)} s; raw figures: ${resultsFile}`)
-    record({ kind: 'summary', stamp, elapsedSeconds: elapsed, main: tableMain, extra: tableExtra })
+    say(`total ${elapsed.toFixed(0)} s; load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (this run included); raw figures: ${resultsFile}`)
+    record({ kind: 'summary', stamp, elapsedSeconds: elapsed, loadAverageAtEnd: loadavg()[0], main: tableMain, extra: tableExtra })
   } finally {
     if (admin !== null) {
       // A server of our own goes away with its data; on someone else's, remove what we made.

@@ -75,7 +75,8 @@ export interface ProfileSummary {
   files: { file: string; selfMs: number; percent: number }[]
 }
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
+// The repository, also when this runs compiled from node_modules/.cache/zkwire-bench/bench/lib.
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url)).replace(/node_modules\/\.cache\/zkwire-bench\/$/, '')
 
 /** Self time per function (and per source file), largest first. */
 export function summarize(profile: CpuProfile, top = 30): ProfileSummary {

@@ -34,6 +34,7 @@ export function mainRows(pinned: boolean): Row[] {
     { label: 'W1 p99 latency, µs', workload: 'W1', get: fig('p99Us'), digits: 0, target: { text: '≤ incumbent', check: ratioAtMost(1) } },
     { label: 'W2 getData window 1,000, ops/s', workload: 'W2', get: fig('opsPerSec'), digits: 0, target: { text: '≥ 1.25 × incumbent', check: ratioAtLeast(1.25) } },
     { label: 'W2 client CPU, µs/op', workload: 'W2', get: fig('cpuUsPerOp'), digits: 1, target: { text: '≤ 8 µs (incumbent 44)', check: (z) => z <= 8 } },
+    { label: 'W2 of which kernel (syscalls), µs/op', workload: 'W2', get: fig('systemUsPerOp'), digits: 1 },
     { label: 'W2 server JVM CPU, % of a core', workload: 'W2', get: fig('serverCpuPct'), digits: 0, target: { text: pinned ? '≥ 95% (pinned)' : '≥ 95% when --pin', check: pinnedOnly((z) => z >= 95) } },
     { label: 'W2 client CPU, % of a core', workload: 'W2', get: fig('clientCpuPct'), digits: 0, target: { text: pinned ? '≤ 30% (pinned)' : '≤ 30% when --pin', check: pinnedOnly((z) => z <= 30) } },
     { label: 'W3 creates, ops/s', workload: 'W3', get: fig('createOpsPerSec'), digits: 0, target: { text: '≥ 1.1 × incumbent', check: ratioAtLeast(1.1) } },

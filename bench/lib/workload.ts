@@ -24,7 +24,7 @@ import type { ZooKeeperClient } from '../../src/index.js'
 import type { TestingServer } from '../../src/testing/index.js'
 import { type Flags, flagBool, flagNumber, flagString, parseFlags } from './args.js'
 import { type BenchClient, type ClientName, CLIENTS, connectClient } from './clients.js'
-import { hasGc, heapAfterGc, peakRssMb, processTicks } from './measure.js'
+import { peakRssMb, processTicks } from './measure.js'
 import { Profiler, formatSummary, summarize, writeProfile } from './profile.js'
 import { adminClient, deleteTree, ensureNode, startBenchServer } from './server.js'
 
@@ -42,6 +42,8 @@ export interface Measured<T> {
   wallMs: number
   /** Client process CPU (user + system) over the phase, µs. */
   cpuUs: number
+  /** Of which in the kernel (system time), µs: mostly socket syscalls. */
+  systemUs: number
   /** Client CPU as % of one core over the phase. */
   clientCpuPct: number
   /** Server JVM CPU as % of one core over the phase, when its pid is known. */
@@ -156,7 +158,9 @@ async function main(workload: Workload): Promise<number> {
       connect: () => connectClient(client, connect),
       log,
       async measure<T>(fn: () => Promise<T>): Promise<Measured<T>> {
-        if (hasGc()) heapAfterGc() // warm-up garbage is not charged to the phase
+        // Warm-up garbage is not charged to the phase; once profiling, forced GCs would only pollute the profile.
+        const gc = (globalThis as { gc?: () => void }).gc
+        if (gc !== undefined && !(profiler?.started ?? false)) gc()
         if (profiler !== null && !profiler.started) await profiler.start()
         const serverBefore = serverPid === null ? Number.NaN : processTicks(serverPid)
         const cpuBefore = process.cpuUsage()
@@ -167,7 +171,7 @@ async function main(workload: Workload): Promise<number> {
         const serverAfter = serverPid === null ? Number.NaN : processTicks(serverPid)
         const cpuUs = cpu.user + cpu.system
         const serverCpuPct = Number.isFinite(serverAfter - serverBefore) ? ((serverAfter - serverBefore) / clkTck / (wallMs / 1000)) * 100 : null
-        return { value, wallMs, cpuUs, clientCpuPct: (cpuUs / 1000 / wallMs) * 100, serverCpuPct }
+        return { value, wallMs, cpuUs, systemUs: cpu.system, clientCpuPct: (cpuUs / 1000 / wallMs) * 100, serverCpuPct }
       },
     }
 

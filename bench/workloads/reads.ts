@@ -30,6 +30,7 @@ export const reads: Workload = {
       ops: count,
       opsPerSec: count / (m.wallMs / 1000),
       cpuUsPerOp: m.cpuUs / count,
+      systemUsPerOp: m.systemUs / count,
       heapBeforeMb: heapBefore / 2 ** 20,
       heapAfterMb: heapAfter / 2 ** 20,
       heapGrowthKb: (heapAfter - heapBefore) / 1024,

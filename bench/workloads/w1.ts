@@ -29,6 +29,7 @@ export const w1: Workload = {
       p50Us: quantile(m.value, 0.5),
       p99Us: quantile(m.value, 0.99),
       cpuUsPerOp: m.cpuUs / count,
+      systemUsPerOp: m.systemUs / count,
       clientCpuPct: m.clientCpuPct,
       serverCpuPct: m.serverCpuPct,
     }

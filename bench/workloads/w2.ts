@@ -28,6 +28,7 @@ export const w2: Workload = {
       ops: count,
       opsPerSec: count / (m.wallMs / 1000),
       cpuUsPerOp: m.cpuUs / count,
+      systemUsPerOp: m.systemUs / count,
       clientCpuPct: m.clientCpuPct,
       serverCpuPct: m.serverCpuPct,
     }
