@@ -132,19 +132,22 @@ const ncSetWatches = ncRecord('SetWatches', { ...setWatches, relativeZxid: long(
 const ncReply = ncReplyHeader()
 const ncSetWatchesHeader = ncRecord('RequestHeader', { xid: -8, type: OpCode.setWatches })
 
-/** Decodes a frame payload (length prefix removed) as ReplyHeader + body, the incumbent's way. */
-function ncDecodeReply(payload: Buffer, bodyName: string): unknown {
-  const header = new jute.protocol.ReplyHeader!()
+const { ReplyHeader: NcReplyHeader, RequestHeader: NcRequestHeader } = jute.protocol as Record<string, JuteRecordClass>
+
+/** Decodes a frame payload (length prefix removed) as ReplyHeader + body, as the incumbent's client does. */
+function ncDecodeReply(payload: Buffer, Body: JuteRecordClass): unknown {
+  const header = new NcReplyHeader!()
   const n = header.deserialize(payload, 0)
-  const body = new jute.protocol[bodyName]!()
+  const body = new Body()
   body.deserialize(payload, n)
   return [header, body]
 }
 
-function ncDecodeRequest(payload: Buffer, bodyName: string): unknown {
-  const header = new jute.protocol.RequestHeader!()
+/** Decodes a frame payload as RequestHeader + body with the incumbent's records. */
+function ncDecodeRequest(payload: Buffer, Body: JuteRecordClass): unknown {
+  const header = new NcRequestHeader!()
   const n = header.deserialize(payload, 0)
-  const body = new jute.protocol[bodyName]!()
+  const body = new Body()
   body.deserialize(payload, n)
   return [header, body]
 }
@@ -154,6 +157,7 @@ function ncDecodeRequest(payload: Buffer, bodyName: string): unknown {
 interface Side { encode: () => unknown; decode: () => unknown }
 interface Case { name: string; zkwire: Side; incumbent: Side; frame: Buffer }
 
+/** The frame without its length prefix, as the framer delivers it (computed once, outside the loops). */
 function payloadOf(frame: Buffer): Buffer {
   return frame.subarray(4)
 }
@@ -169,6 +173,10 @@ function zkEncodeSetWatches(): Buffer {
   return writer.take()
 }
 const setWatchesFrame = zkEncodeSetWatches()
+const getDataRequestPayload = payloadOf(getDataRequestFrame)
+const getDataResponsePayload = payloadOf(getDataResponseFrame)
+const getChildrenPayload = payloadOf(getChildrenFrame)
+const setWatchesPayload = payloadOf(setWatchesFrame)
 
 const cases: Case[] = [
   {
@@ -177,11 +185,11 @@ const cases: Case[] = [
     zkwire: {
       encode: zkEncodeGetDataRequest,
       decode: () => {
-        const r = new Reader(payloadOf(getDataRequestFrame))
+        const r = new Reader(getDataRequestPayload)
         return [RequestHeaderCodec.decode(r), GetDataRequestCodec.decode(r)]
       },
     },
-    incumbent: { encode: ncEncodeGetDataRequest, decode: () => ncDecodeRequest(payloadOf(getDataRequestFrame), 'GetDataRequest') },
+    incumbent: { encode: ncEncodeGetDataRequest, decode: () => ncDecodeRequest(getDataRequestPayload, jute.protocol.GetDataRequest!) },
   },
   {
     name: 'getData response (100 B data + Stat)',
@@ -189,13 +197,13 @@ const cases: Case[] = [
     zkwire: {
       encode: () => zkEncodeReply(GetDataResponseCodec.encode, getDataResponse),
       decode: () => {
-        const r = new Reader(payloadOf(getDataResponseFrame))
+        const r = new Reader(getDataResponsePayload)
         return [ReplyHeaderCodec.decode(r), GetDataResponseCodec.decode(r)]
       },
     },
     incumbent: {
       encode: () => new jute.Request(ncReply, ncGetDataResponse).toBuffer(),
-      decode: () => ncDecodeReply(payloadOf(getDataResponseFrame), 'GetDataResponse'),
+      decode: () => ncDecodeReply(getDataResponsePayload, jute.protocol.GetDataResponse!),
     },
   },
   {
@@ -204,13 +212,13 @@ const cases: Case[] = [
     zkwire: {
       encode: () => zkEncodeReply(GetChildren2ResponseCodec.encode, getChildrenResponse),
       decode: () => {
-        const r = new Reader(payloadOf(getChildrenFrame))
+        const r = new Reader(getChildrenPayload)
         return [ReplyHeaderCodec.decode(r), GetChildren2ResponseCodec.decode(r)]
       },
     },
     incumbent: {
       encode: () => new jute.Request(ncReply, ncGetChildrenResponse).toBuffer(),
-      decode: () => ncDecodeReply(payloadOf(getChildrenFrame), 'GetChildren2Response'),
+      decode: () => ncDecodeReply(getChildrenPayload, jute.protocol.GetChildren2Response!),
     },
   },
   {
@@ -219,13 +227,13 @@ const cases: Case[] = [
     zkwire: {
       encode: zkEncodeSetWatches,
       decode: () => {
-        const r = new Reader(payloadOf(setWatchesFrame))
+        const r = new Reader(setWatchesPayload)
         return [RequestHeaderCodec.decode(r), SetWatchesCodec.decode(r)]
       },
     },
     incumbent: {
       encode: () => new jute.Request(ncSetWatchesHeader, ncSetWatches).toBuffer(),
-      decode: () => ncDecodeRequest(payloadOf(setWatchesFrame), 'SetWatches'),
+      decode: () => ncDecodeRequest(setWatchesPayload, jute.protocol.SetWatches!),
     },
   },
 ]

@@ -150,7 +150,10 @@ export class Writer {
       }
       if (i === n) {
         this.pos = start + n
-        b.writeInt32BE(n, start - 4)
+        b[start - 4] = n >>> 24
+        b[start - 3] = n >>> 16
+        b[start - 2] = n >>> 8
+        b[start - 1] = n
         return this
       }
     }
@@ -218,7 +221,12 @@ export class Writer {
   /** Fills in the length prefix reserved by {@link beginFrame} with the size of what followed it. */
   endFrame(start: number): number {
     const bodyLength = this.pos - start - 4
-    this.buf.writeInt32BE(bodyLength, start)
+    if (bodyLength > 0x7fffffff) throw new RangeError(`frame of ${bodyLength} bytes does not fit a Jute length`)
+    const b = this.buf
+    b[start] = bodyLength >>> 24
+    b[start + 1] = bodyLength >>> 16
+    b[start + 2] = bodyLength >>> 8
+    b[start + 3] = bodyLength
     return bodyLength
   }
 
