@@ -41,6 +41,8 @@ export function mainRows(pinned: boolean): Row[] {
     { label: 'W3 deletes, ops/s', workload: 'W3', get: fig('deleteOpsPerSec'), digits: 0, target: { text: '≥ 1.1 × incumbent', check: ratioAtLeast(1.1) } },
     { label: 'W4 getChildren of 10,000, ops/s', workload: 'W4', get: fig('opsPerSec'), digits: 0, target: { text: '≥ 1.3 × incumbent', check: ratioAtLeast(1.3) } },
     { label: 'W5 fan-out of 1,000 watches, ms', workload: 'W5', get: fig('fanOutMs'), digits: 1, target: { text: '≤ 0.6 × incumbent', check: ratioAtMost(0.6) } },
+    { label: 'W5 first setData → first notification, ms', workload: 'W5', get: fig('firstNotificationMs'), digits: 1 },
+    { label: 'W5 first setData → last setData reply, ms', workload: 'W5', get: fig('lastSetDataReplyMs'), digits: 1 },
     { label: 'W1 peak RSS, MB', workload: 'W1', get: rss, digits: 0 },
     { label: 'W2 peak RSS, MB', workload: 'W2', get: rss, digits: 0, target: { text: '≤ 80 MB (incumbent 146)', check: (z) => z <= 80 } },
     { label: 'W3 peak RSS, MB', workload: 'W3', get: rss, digits: 0 },

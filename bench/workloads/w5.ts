@@ -16,13 +16,24 @@ const parentOf = (root: string): string => `${root}/w5`
 const nodePath = (parent: string, i: number): string => `${parent}/n${String(i).padStart(4, '0')}`
 
 /** One fan-out: arm every watch at A, then time B's writes until A has heard of every one. */
-async function fanOut(a: BenchClient, b: BenchClient, paths: readonly string[], timed: <T>(fn: () => Promise<T>) => Promise<T>): Promise<number> {
+interface FanOut {
+  /** First setData call to the 1,000th notification at A. */
+  totalMs: number
+  /** First setData call to the first notification at A. */
+  firstNotificationMs: number
+  /** First setData call to B's last setData reply. */
+  lastReplyMs: number
+}
+
+async function fanOut(a: BenchClient, b: BenchClient, paths: readonly string[], timed: <T>(fn: () => Promise<T>) => Promise<T>): Promise<FanOut> {
   const n = paths.length
   let heard = 0
   let lastAt = 0
+  let firstHeardAt = 0
   let allHeard!: () => void
   const everyNotification = new Promise<void>((resolve) => (allHeard = resolve))
   const watcher = (): void => {
+    if (heard === 0) firstHeardAt = performance.now()
     if (++heard === n) {
       lastAt = performance.now()
       allHeard()
@@ -30,13 +41,14 @@ async function fanOut(a: BenchClient, b: BenchClient, paths: readonly string[], 
   }
   await pipelined(n, n, (i, done) => a.getData(paths[i]!, done, watcher), 60_000, 'W5 arming watches')
   let firstAt = 0
+  let lastReplyAt = 0
   await timed(async () => {
     firstAt = performance.now()
-    const writes = pipelined(n, n, (i, done) => b.setData(paths[i]!, PAYLOAD, done), 60_000, 'W5 setData')
+    const writes = pipelined(n, n, (i, done) => b.setData(paths[i]!, PAYLOAD, done), 60_000, 'W5 setData').then(() => void (lastReplyAt = performance.now()))
     await bounded(everyNotification, 60_000, `W5: ${n} notifications`)
     await writes
   })
-  return lastAt - firstAt
+  return { totalMs: lastAt - firstAt, firstNotificationMs: firstHeardAt - firstAt, lastReplyMs: lastReplyAt - firstAt }
 }
 
 export const w5: Workload = {
@@ -56,7 +68,7 @@ export const w5: Workload = {
     const a = await ctx.connect()
     const b = await ctx.connect()
     await fanOut(a, b, paths, (fn) => fn()) // warm-up
-    const times: number[] = []
+    const times: FanOut[] = []
     let cpuUs = 0
     let serverCpuPct: number | null = null
     for (let c = 0; c < cycles; c++) {
@@ -72,7 +84,9 @@ export const w5: Workload = {
     await Promise.all([a.close(), b.close()])
     return {
       nodes: count,
-      fanOutMs: median(times),
+      fanOutMs: median(times.map((t) => t.totalMs)),
+      firstNotificationMs: median(times.map((t) => t.firstNotificationMs)),
+      lastSetDataReplyMs: median(times.map((t) => t.lastReplyMs)),
       cycles,
       cpuUsPerNotification: cpuUs / (count * cycles),
       serverCpuPct,
