@@ -43,7 +43,8 @@ export class Connection {
   readonly out = new Writer(64 * 1024)
   /** When bytes last arrived (clock time); undefined until some do. */
   lastReceivedAt: number | undefined = undefined
-  private readonly socket: Socket
+  /** Null when the transport threw instead of returning a socket. */
+  private readonly socket: Socket | null
   private readonly framer: FrameDecoder
   private readonly heartbeat: Heartbeat
   private readonly clock: Clock
@@ -68,7 +69,15 @@ export class Connection {
       this.connectTimer = undefined
       this.fail(`could not connect to ${this.address} within ${settings.connectTimeout} ms`)
     }, settings.connectTimeout)
-    const socket = settings.transport(host)
+    let socket: Socket
+    try {
+      socket = settings.transport(host)
+    } catch (error) {
+      // A failed attempt like any other, reported once the session holds this connection.
+      this.socket = null
+      setImmediate(() => this.fail(`could not open a connection to ${this.address}: ${(error as Error)?.message ?? String(error)}`, error))
+      return
+    }
     this.socket = socket
     socket.on('connect', () => {
       if (this.ended) return
@@ -80,12 +89,7 @@ export class Connection {
     socket.on('close', () => this.fail(`connection to ${this.address} closed by the server`))
   }
 
-  /** True until the connection ends or is closed. */
-  get open(): boolean {
-    return !this.ended
-  }
-
-  /** True once the handshake has completed (see {@link established}). */
+  /** True once the handshake has completed (see {@link establish}). */
   get isEstablished(): boolean {
     return this.established
   }
@@ -110,7 +114,7 @@ export class Connection {
 
   /** Sends what is in {@link out} now. */
   flush(): void {
-    if (this.ended || this.out.length === 0) return
+    if (this.ended || this.socket === null || this.out.length === 0) return
     this.socket.write(this.out.take())
     this.heartbeat.sent()
   }
@@ -122,6 +126,7 @@ export class Connection {
     this.clearConnectTimer()
     this.heartbeat.stop()
     this.out.reset()
+    if (this.socket === null) return
     this.socket.removeAllListeners()
     this.socket.on('error', () => {}) // a late error from a discarded socket must not become uncaught
     this.socket.destroy()

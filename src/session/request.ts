@@ -45,10 +45,18 @@ export class Request {
   /** True once the caller has its result; a sent request stays queued after that, to match its reply. */
   settled = false
   private cleanup: (() => void) | undefined = undefined
+  /** Settles with the decoded reply, or rejects with why there is none. */
   readonly promise: Promise<unknown>
   private resolveFn!: (value: unknown) => void
   private rejectFn!: (error: unknown) => void
 
+  /**
+   * @param opcode the operation on the wire.
+   * @param codec encodes `body` after the RequestHeader (null for requests without a record).
+   * @param body the request record.
+   * @param decode reads the reply record (null when the reply has none, or it is not needed).
+   * @param context what does not go on the wire.
+   */
   constructor(
     readonly opcode: number,
     readonly codec: Codec<unknown> | null,

@@ -25,8 +25,8 @@ describe('a member dies under the client', () => {
     const others = cluster.servers.filter((s) => s !== target)
     // The target first and an order-keeping shuffle (random 0.99 swaps nothing): the client starts on it.
     const connectString = [target, ...others].map((s) => s.connectString).join(',')
-    // A leader election takes 1.5 to 3.5 s here; the session must comfortably outlive it.
-    const a = fixture.client(connectString, { sessionTimeout: 6_000, internals: { random: () => 0.99 } })
+    // A leader election takes 1.5 to 4 s on a busy two-core machine; the session must outlive it.
+    const a = fixture.client(connectString, { sessionTimeout: 8_000, internals: { random: () => 0.99 } })
     await a.client.connected({ timeout: 20_000 })
     expect(a.client.currentServer).toBe(target.connectString)
     const observer = await fixture.observer(others.map((s) => s.connectString).join(','))

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { ConnectionLossError, SessionExpiredError } from '../../src/index.js'
+import { waitFor } from '../../src/testing/index.js'
 import { type FakeConnection, Op, type RequestSeen, getDataBody } from '../support/fake-server.js'
 import { countingClock, rejectionOf, useFakeServer } from './helpers.js'
 
@@ -44,6 +45,26 @@ describe('liveness', () => {
 })
 
 describe('connecting', () => {
+  it('treats a transport that throws as a failed attempt and keeps trying', async () => {
+    let attempts = 0
+    const clock = countingClock()
+    const { client: zk, states } = client({
+      internals: {
+        clock,
+        transport: () => {
+          attempts++
+          throw new Error('no route')
+        },
+      },
+    })
+    await waitFor(() => attempts >= 3, { timeoutMs: 5_000, description: 'three attempts' })
+    expect(zk.state).toBe('initial')
+    expect(states).toEqual([])
+    await zk.close()
+    expect(zk.state).toBe('closed')
+    expect(clock.live).toBe(0)
+  })
+
   it('gives up on a server that never answers the handshake after the connect timeout, and tries again', async () => {
     const { client: zk, reach } = client({ connectTimeout: 300 })
     const mute = await server().connection(1)

@@ -6,7 +6,7 @@
  * session is resumed on the next connection, and nothing escapes as an uncaught error.
  */
 import { describe, expect, it, vi } from 'vitest'
-import { ConnectionLossError, ProtocolError, ZooKeeperError } from '../../src/index.js'
+import { ConnectionLossError, ProtocolError, RequestTimeoutError, ZooKeeperError } from '../../src/index.js'
 import { Op, getDataBody, int, pathOf, replyFrame } from '../support/fake-server.js'
 import { countingClock, rejectionOf, useFakeServer } from './helpers.js'
 
@@ -92,8 +92,8 @@ describe('requests on the wire', () => {
     const slow = zk.getData('/slow', { timeout: 100 })
     const slowReq = await conn.request(1)
     const error = await rejectionOf(slow)
-    expect(error).toBeInstanceOf(ZooKeeperError)
-    expect((error as ZooKeeperError).code).toBe('REQUESTTIMEOUT')
+    expect(error).toBeInstanceOf(RequestTimeoutError)
+    expect(error).toMatchObject({ code: 'REQUESTTIMEOUT', path: '/slow', operation: 'getData' })
     const next = zk.getData('/next')
     const nextReq = await conn.request(2)
     conn.reply(slowReq.xid, { body: getDataBody('late') })
