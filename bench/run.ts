@@ -7,6 +7,7 @@
  *   --only LIST     e.g. W2,W4 or rearm,reads (W1–W5, rearm, reads, election)
  *   --no-extras     skip rearm, reads and election
  *   --pin           server JVM on CPU 0, clients on CPU 1 (taskset); adds the pinned targets
+ *   --alternate     run the incumbent first in even rounds (zkwire first in odd ones)
  *   --child-timeout S   bound on each child process (default 300 s)
  *
  * Environment: ZK_CONNECT=host:port uses that server instead of starting one (ZK_SERVER_PID=pid
@@ -44,6 +45,7 @@ const rounds = flagNumber(flags, 'rounds', 3, (n) => Number.isInteger(n) && n >=
 const scale = flagNumber(flags, 'scale', 1)
 const childTimeoutMs = flagNumber(flags, 'child-timeout', 300) * 1000
 let pin = flagBool(flags, 'pin')
+const alternate = flagBool(flags, 'alternate')
 const only = flagString(flags, 'only')
   ?.split(',')
   .map((s) => s.trim().toLowerCase())
@@ -190,7 +192,7 @@ async function main(): Promise<void> {
       await w.setup(admin, { root, scale })
       say(`set up ${w.id} in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
     }
-    record({ kind: 'run', stamp, rounds, scale, pinned: pin, connectString, serverPid, node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', loadAverageAtStart: loadAtStart })
+    record({ kind: 'run', stamp, rounds, scale, pinned: pin, alternate, connectString, serverPid, node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', loadAverageAtStart: loadAtStart })
 
     const spec = (workload: Workload, client: ClientName, round: number): ChildSpec => ({ workload, client, round, connectString, root, serverPid, clkTck })
     const runOne = async (workload: Workload, client: ClientName, round: number): Promise<void> => {
@@ -203,7 +205,10 @@ async function main(): Promise<void> {
 
     for (let round = 1; round <= rounds && mains.length > 0; round++) {
       say(`round ${round} of ${rounds}`)
-      for (const workload of mains) for (const client of workload.clients) await runOne(workload, client, round)
+      for (const workload of mains) {
+        const clients = alternate && round % 2 === 0 ? [...workload.clients].reverse() : workload.clients
+        for (const client of clients) await runOne(workload, client, round)
+      }
     }
     if (extras.length > 0) say('extra workloads')
     for (const workload of extras) for (const client of workload.clients) await runOne(workload, client, 1)

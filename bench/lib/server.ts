@@ -7,12 +7,22 @@ import { TestingServer } from '../../src/testing/index.js'
 import { PAYLOAD, pipelined } from './measure.js'
 
 /**
- * A standalone server as BASELINE.md measured it: the Debian package's defaults (tickTime 2000),
+ * A standalone server as BASELINE.md measured it: the Debian package's defaults (tickTime 2000,
+ * 64 MB log preallocation),
  * the transaction log fsynced (`forceSync=yes`), a 256 MB heap, and the JVM's normal flags
  * (`fastJvm` off: C2 and the default GC, not the start-up flags tests use).
  */
 export function startBenchServer(): Promise<TestingServer> {
-  return TestingServer.start({ forceSync: true, jvmHeapMb: 256, fastJvm: false, tickTime: 2000, logLevel: 'warn', startTimeoutMs: 60_000 })
+  return TestingServer.start({
+    forceSync: true,
+    jvmHeapMb: 256,
+    fastJvm: false,
+    tickTime: 2000,
+    // ZooKeeper's own 64 MB log preallocation (the testing default of 1 MB suits throwaway tests).
+    config: { preAllocSize: 65536 },
+    logLevel: 'warn',
+    startTimeoutMs: 60_000,
+  })
 }
 
 /** An admin client for setup and cleanup (zkwire; the figures never come from it). */
