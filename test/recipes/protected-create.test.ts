@@ -12,27 +12,38 @@ afterEach(async () => {
 const nameOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1)
 
 /**
- * A client behind a FaultProxy, and a way to lose the reply of the next create: the proxy holds
- * every chunk for a while; once the node shows up (seen by `observer`'s watch, a direct
- * connection), the link is cut, dropping the reply still held in the proxy. The client then
- * reconnects through the proxy (same session).
+ * A client behind a FaultProxy, and a way to lose the reply of its next create: `armReplyLoss`
+ * sets a watch on the parent through `observer` (a direct connection) and makes the proxy hold
+ * every chunk for a second; once the node shows up, the link is cut, dropping the reply still held
+ * in the proxy. The client then reconnects through the proxy (same session).
  */
-async function lossyClient(): Promise<{ client: ZooKeeperClient; observer: ZooKeeperClient; chroot: string; states: ConnectionState[]; loseNextReply: (parent: string) => Promise<void> }> {
+async function lossyClient(): Promise<{ client: ZooKeeperClient; observer: ZooKeeperClient; chroot: string; suspendedAt: () => number | undefined; armReplyLoss: (parent: string) => Promise<{ done: Promise<void> }> }> {
   const { client: observer, chroot } = await chrootClient()
   const proxy = await FaultProxy.start({ upstream: sharedServer() })
   proxies.push(proxy)
   const client = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 10_000 })
-  const states: ConnectionState[] = []
-  client.on('state', (s: { state: ConnectionState }) => states.push(s.state))
-  const loseNextReply = async (parent: string): Promise<void> => {
+  let suspended: number | undefined
+  client.on('state', (s: { state: ConnectionState }) => {
+    if (s.state === 'suspended') suspended ??= performance.now()
+  })
+  const armReplyLoss = async (parent: string): Promise<{ done: Promise<void> }> => {
     const { changed } = await observer.watchChildren(parent)
     proxy.delay(1_000)
-    await changed // the create was applied; its reply waits in the proxy
-    proxy.blackhole()
-    proxy.cut()
-    proxy.restore()
+    const done = changed.then(() => {
+      // The create was applied; its reply waits in the proxy.
+      proxy.blackhole()
+      proxy.cut()
+      proxy.restore()
+    })
+    return { done }
   }
-  return { client, observer, chroot, states, loseNextReply }
+  return { client, observer, chroot, suspendedAt: () => suspended, armReplyLoss }
+}
+
+/** Resolves with the result and the time it came. */
+async function timed<T>(promise: Promise<T>): Promise<T & { at: number }> {
+  const value = await promise
+  return { ...value, at: performance.now() }
 }
 
 describe('protectedCreate', () => {
@@ -54,15 +65,16 @@ describe('protectedCreate', () => {
 
   for (const mode of ['persistentSequential', 'ephemeralSequential'] as const) {
     test(`a ${mode} create whose reply is lost with the connection leaves exactly one node`, async () => {
-      const { client, observer, states, loseNextReply } = await lossyClient()
+      const { client, observer, suspendedAt, armReplyLoss } = await lossyClient()
       await observer.create('/q')
       const sessionId = client.sessionId
-      const lost = loseNextReply('/q')
-      const creating = protectedCreate(client, '/q/item-', 'payload', { mode })
-      await lost
-      const { path, stat } = await creating
-      expect(states).toContain('suspended') // the reply really was lost...
-      expect(client.sessionId).toBe(sessionId) // ...and the session resumed
+      const lost = await armReplyLoss('/q')
+      const creating = timed(protectedCreate(client, '/q/item-', 'payload', { mode }))
+      await lost.done
+      const { path, stat, at } = await creating
+      // The reply really was lost (the call ended after the suspension), and the session resumed.
+      expect(suspendedAt()).toBeLessThan(at)
+      expect(client.sessionId).toBe(sessionId)
       expect((await observer.getChildren('/q')).children).toEqual([nameOf(path)])
       expect((await observer.getData(path)).data.toString()).toBe('payload')
       expect(stat.ephemeralOwner).toBe(mode === 'ephemeralSequential' ? sessionId : 0n)
@@ -70,16 +82,17 @@ describe('protectedCreate', () => {
   }
 
   test('a found ephemeral node of another session is deleted, not adopted', async () => {
-    const { client, observer, chroot, loseNextReply } = await lossyClient()
+    const { client, observer, chroot, suspendedAt, armReplyLoss } = await lossyClient()
     await observer.create('/q')
     // A node with our prefix owned by another session, as one left by an expired session of ours.
     const protectedId = randomUUID()
     const other = await connect(`${sharedServer()}${chroot}`)
     const stale = await other.create(`/q/${protectedName(protectedId, 'item-')}`, 'stale', { mode: 'ephemeralSequential' })
-    const lost = loseNextReply('/q')
-    const creating = protectedCreate(client, '/q/item-', 'fresh', { mode: 'ephemeralSequential', protectedId })
-    await lost
-    const { path, stat } = await creating
+    const lost = await armReplyLoss('/q')
+    const creating = timed(protectedCreate(client, '/q/item-', 'fresh', { mode: 'ephemeralSequential', protectedId }))
+    await lost.done
+    const { path, stat, at } = await creating
+    expect(suspendedAt()).toBeLessThan(at)
     expect(path).not.toBe(stale.path)
     expect(stat.ephemeralOwner).toBe(client.sessionId)
     expect(await observer.exists(stale.path)).toBeNull()

@@ -1,14 +1,13 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import { type ServiceChange, ServiceDiscovery, ServiceRegistry, type StateChange, type ZooKeeperClient, buildUri, isProtectedName, listServices, parseServiceInstance, queryInstances } from '../../src/index.js'
-import { FaultProxy, waitFor } from '../../src/testing/index.js'
+import { type ServiceChange, ServiceDiscovery, ServiceRegistry, type ZooKeeperClient, buildUri, isProtectedName, listServices, parseServiceInstance, queryInstances } from '../../src/index.js'
+import { waitFor } from '../../src/testing/index.js'
 import { startChild } from './helpers/child.js'
-import { chrootClient, connect, sharedServer } from '../support/zk.js'
+import { cutOff, expireSession, expireWhileCutOff, nextState, proxiedClient } from './helpers/session.js'
+import { chrootClient, connect } from '../support/zk.js'
 
-const proxies: FaultProxy[] = []
 const closers: Array<() => Promise<void>> = []
 afterEach(async () => {
   await Promise.all(closers.splice(0).map((c) => c().catch(() => {})))
-  await Promise.all(proxies.splice(0).map((p) => p.close()))
 })
 
 function discover(client: ZooKeeperClient, service: string): ServiceDiscovery {
@@ -18,24 +17,6 @@ function discover(client: ZooKeeperClient, service: string): ServiceDiscovery {
 }
 
 const ids = (d: ServiceDiscovery): string[] => d.instances.map((i) => i.id)
-
-/** Resolves with the next state change of `client` that matches. */
-function nextState(client: ZooKeeperClient, match: (c: StateChange) => boolean): Promise<StateChange> {
-  return new Promise((resolve) => {
-    const on = (c: StateChange): void => {
-      if (!match(c)) return
-      client.off('state', on)
-      resolve(c)
-    }
-    client.on('state', on)
-  })
-}
-
-/** Ends `client`'s session on the server, as an expiry does: attach to it from another client and close that one. */
-async function expireSession(client: ZooKeeperClient, chroot: string): Promise<void> {
-  const thief = await connect(`${sharedServer()}${chroot}`, { session: { id: client.sessionId, password: client.sessionPassword } })
-  await thief.close()
-}
 
 describe('service registry and discovery', () => {
   test('register, update, unregister and close, seen by discovery, in Curator\'s layout', async () => {
@@ -117,9 +98,10 @@ describe('service registry and discovery', () => {
   })
 
   test('after a session expiry every registration is made again, by itself', async () => {
-    const { client, chroot, connectString } = await chrootClient()
+    const { client: reader, chroot } = await chrootClient()
+    const { client, proxy } = await proxiedClient(chroot)
     const registry = new ServiceRegistry(client)
-    const discovery = discover(await connect(connectString), 'api')
+    const discovery = discover(reader, 'api')
     await discovery.start()
     await Promise.all(['a', 'b'].map((id) => registry.register('api', { id, port: 1 })))
     await registry.register('api', { id: 'seq', serviceType: 'DYNAMIC_SEQUENTIAL' })
@@ -127,9 +109,7 @@ describe('service registry and discovery', () => {
     const oldSession = client.sessionId
     const restored: string[] = []
     registry.on('registered', (i, d) => d.restored && restored.push(i.id))
-    const renewed = nextState(client, (c) => c.state === 'reconnected' && c.newSession)
-    await expireSession(client, chroot)
-    const { sessionId } = await renewed
+    const { sessionId } = await expireSession(client, proxy, chroot)
     const reconnectedAt = Date.now()
     await waitFor(() => restored.length === 3, { timeoutMs: 5_000, description: 'the registrations to be restored' })
     expect(Date.now() - reconnectedAt).toBeLessThan(2_000)
@@ -144,19 +124,14 @@ describe('service registry and discovery', () => {
 
   test('calls made while disconnected are carried out in order once back, none lost or doubled', async () => {
     const { client: observer, chroot } = await chrootClient()
-    const proxy = await FaultProxy.start({ upstream: sharedServer() })
-    proxies.push(proxy)
-    const client = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 10_000 })
+    const { client, proxy } = await proxiedClient(chroot)
     const registry = new ServiceRegistry(client)
     await registry.register('api', { id: 'a' })
     await registry.register('api', { id: 'c' })
     const log: string[] = []
     registry.on('registered', (i) => log.push(`+${i.id}${i.payload === null ? '' : `:${JSON.stringify(i.payload)}`}`))
     registry.on('unregistered', (i) => log.push(`-${i.id}`))
-    const suspended = nextState(client, (c) => c.state === 'suspended')
-    proxy.blackhole()
-    proxy.cut()
-    await suspended
+    await cutOff(client, proxy)
     const calls = [
       registry.register('api', { id: 'b' }),
       registry.update('api', { id: 'a', payload: 1 }),
@@ -176,17 +151,12 @@ describe('service registry and discovery', () => {
 
   test('calls made while disconnected survive an expiry: old registrations restored first, then the calls', async () => {
     const { client: observer, chroot } = await chrootClient()
-    const proxy = await FaultProxy.start({ upstream: sharedServer() })
-    proxies.push(proxy)
-    const client = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 10_000 })
+    const { client, proxy } = await proxiedClient(chroot)
     const registry = new ServiceRegistry(client)
     await Promise.all(['a', 'c', 'e'].map((id) => registry.register('api', { id })))
-    const suspended = nextState(client, (c) => c.state === 'suspended')
-    proxy.blackhole()
-    proxy.cut()
-    await suspended
+    await cutOff(client, proxy)
     const calls = [registry.register('api', { id: 'b' }), registry.unregister('api', 'c'), registry.update('api', { id: 'e', payload: 'x' })]
-    await expireSession(client, chroot)
+    await expireWhileCutOff(client, chroot)
     const renewed = nextState(client, (c) => c.state === 'reconnected' && c.newSession)
     proxy.restore()
     await renewed
@@ -201,21 +171,16 @@ describe('service registry and discovery', () => {
     const { client: writer, chroot } = await chrootClient()
     const registry = new ServiceRegistry(writer)
     await Promise.all(['stays', 'goes'].map((id) => registry.register('api', { id })))
-    const proxy = await FaultProxy.start({ upstream: sharedServer() })
-    proxies.push(proxy)
-    const reader = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 10_000 })
+    const { client: reader, proxy } = await proxiedClient(chroot)
     const discovery = discover(reader, 'api')
     await discovery.start()
     expect(ids(discovery)).toEqual(['goes', 'stays'])
-    const suspended = nextState(reader, (c) => c.state === 'suspended')
-    proxy.blackhole()
-    proxy.cut()
-    await suspended
+    await cutOff(reader, proxy)
     // Changes the reader cannot hear of, then its session (and watches) end.
     await registry.unregister('api', 'goes')
     await registry.register('api', { id: 'new' })
     await registry.update('api', { id: 'stays', payload: 'changed' })
-    await expireSession(reader, chroot)
+    await expireWhileCutOff(reader, chroot)
     proxy.restore()
     await waitFor(() => ids(discovery).join() === 'new,stays' && discovery.instances[1]?.payload === 'changed', { description: 'the view to be re-read' })
     // Watches are in place again in the new session.
