@@ -1,11 +1,11 @@
 /**
  * The Promise API: argument checks, chroot, options → session requests, and replies → results.
  */
-import { EventEmitter, on } from 'node:events'
+import { EventEmitter } from 'node:events'
 import { Acls, validateAcl } from './acl.js'
 import type { CallOptions, ChildrenResult, ClientOptions, CreateOptions, CreateResult, DataResult, VersionOptions, Watched, WatchOptions } from './client-types.js'
 import { type AddWatchOptions, ClientWatches, type RemoveWatchesOptions, type WatcherTypeName } from './client-watches.js'
-import { InvalidArgumentError, ZooKeeperError } from './errors.js'
+import { ConnectionLossError, InvalidArgumentError, ZooKeeperError } from './errors.js'
 import type { WatchedEvent } from './events.js'
 import { type DataInput, resolveCreateMode, toData, toVersion } from './options.js'
 import { Chroot, validatePath } from './paths.js'
@@ -41,6 +41,7 @@ import {
 import { parseConnectString } from './session/hosts.js'
 import { type RequestContext, Session, defaultSessionOptions } from './session/session.js'
 import type { ConnectionState, StateChange } from './session/state.js'
+import { stateStream } from './state-stream.js'
 import { type Op, type OpResult, type ReadOp, type ReadResult, Transaction, fromMultiResults, fromReadResults, toMultiOps, toReadOps } from './transaction.js'
 
 export type { AddWatchOptions, RemoveWatchesOptions, WatcherTypeName } from './client-watches.js'
@@ -132,7 +133,7 @@ export class ZooKeeperClient extends EventEmitter {
   connected(options: CallOptions = {}): Promise<void> {
     const usable = (s: ConnectionState | 'initial'): boolean => s === 'connected' || s === 'reconnected' || s === 'readOnly'
     if (usable(this.state)) return Promise.resolve()
-    if (this.state === 'closed') return Promise.reject(new ZooKeeperError(ErrorCode.CONNECTIONLOSS, { message: 'the client is closed; create a new client' }))
+    if (this.state === 'closed') return Promise.reject(new ConnectionLossError({ message: 'the client is closed; create a new client' }))
     return new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined
       const cleanup = (): void => {
@@ -146,7 +147,7 @@ export class ZooKeeperClient extends EventEmitter {
           resolve()
         } else if (change.state === 'closed') {
           cleanup()
-          reject(new ZooKeeperError(ErrorCode.CONNECTIONLOSS, { message: `the client closed before connecting: ${change.reason}` }))
+          reject(new ConnectionLossError({ message: `the client closed before connecting: ${change.reason}` }))
         }
       }
       const onAbort = (): void => {
@@ -159,7 +160,7 @@ export class ZooKeeperClient extends EventEmitter {
       if (timeout !== undefined) {
         timer = setTimeout(() => {
           cleanup()
-          reject(new ZooKeeperError(ErrorCode.CONNECTIONLOSS, { message: `could not connect to ZooKeeper within ${timeout} ms (last tried ${this.currentServer ?? 'no server'}); check the connect string and that the ensemble is up` }))
+          reject(new ConnectionLossError({ message: `could not connect to ZooKeeper within ${timeout} ms (last tried ${this.currentServer ?? 'no server'}); check the connect string and that the ensemble is up` }))
         }, timeout)
       }
     })
@@ -169,13 +170,11 @@ export class ZooKeeperClient extends EventEmitter {
    * Connection state changes as an async iterator: `for await (const change of zk.states()) ...`.
    * Ends when the client closes.
    */
-  async *states(options: { signal?: AbortSignal } = {}): AsyncGenerator<StateChange> {
-    if (this.state === 'closed') return
-    for await (const [change] of on(this, 'state', { signal: options.signal }) as AsyncIterable<[StateChange]>) {
-      yield change
-      if (change.state === 'closed') return
-    }
+  states(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<StateChange> {
+    // Subscribe now, not at the first next(): a change between this call and the loop is kept.
+    return stateStream(this, this.state === 'closed', options.signal)
   }
+
 
   /** Adds credentials (e.g. `addAuth('digest', 'user:password')`); they are presented again on every reconnect. */
   addAuth(scheme: string, auth: string | Buffer): Promise<void> {

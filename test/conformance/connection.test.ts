@@ -132,3 +132,26 @@ describe('errors', () => {
     expect((await client.getData('/a')).data.toString()).toBe('x')
   })
 })
+
+describe('state iteration and connection errors', () => {
+  it('states() keeps changes that happen before the loop starts reading', async () => {
+    const { connectString } = await chrootClient()
+    const zk = createClient(connectString, { sessionTimeout: 5_000 })
+    const states = zk.states()
+    await zk.connected({ timeout: 10_000 })
+    await zk.close()
+    const seen: string[] = []
+    for await (const change of states) seen.push(change.state)
+    expect(seen).toEqual(['connected', 'closed'])
+  })
+
+  it('connected() rejects with ConnectionLossError when no server answers in time, and after close', async () => {
+    // Port 1 on loopback: nothing listens, every attempt is refused at once.
+    const zk = createClient('127.0.0.1:1', { sessionTimeout: 2_000 })
+    const timedOut = await zk.connected({ timeout: 200 }).catch((e: unknown) => e)
+    expect(timedOut).toBeInstanceOf(ConnectionLossError)
+    await zk.close()
+    const afterClose = await zk.connected().catch((e: unknown) => e)
+    expect(afterClose).toBeInstanceOf(ConnectionLossError)
+  })
+})
