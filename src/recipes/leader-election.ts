@@ -167,6 +167,12 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
   /**
    * Joins the election. Resolves once this candidate's node exists (waiting for a connection if
    * needed); leadership is reported by events and {@link LeaderElection.leadership}.
+   *
+   * @example
+   * ```ts
+   * await election.start()
+   * console.log('candidate node', election.candidatePath)
+   * ```
    */
   start(): Promise<void> {
     if (this.closing !== null) return Promise.reject(new InvalidArgumentError('the leader election is closed'))
@@ -251,6 +257,11 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
    * Leaves the election: gives up leadership, and deletes this candidate's node so the next one
    * leads at once (rather than when this session ends). Waits for a connection to do so, unless
    * the client closes or the session ends first (the node then goes with it).
+   *
+   * @example
+   * ```ts
+   * process.on('SIGTERM', () => void election.close().then(() => zk.close()))
+   * ```
    */
   close(): Promise<void> {
     if (this.closing !== null) return this.closing
@@ -263,7 +274,14 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     return this.closing
   }
 
-  /** The candidates in line, leader first. */
+  /**
+   * The candidates in line, leader first.
+   *
+   * @example
+   * ```ts
+   * const [leader] = await election.participants()
+   * ```
+   */
   participants(): Promise<Participant[]> {
     return LeaderElection.participants(this.client, this.path)
   }
@@ -506,6 +524,11 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
  * Candidates in line order, as Curator's `LockInternals.getSortedChildren` orders them: by what
  * follows the last `latch-` of the name (the sequence), or the whole name if it has none. Every
  * child counts, as in Curator, so Node and Java candidates always agree on who is first.
+ *
+ * @example
+ * ```ts
+ * sortCandidates(['_c_…-latch-0000000002', '_c_…-latch-0000000001']) // the …01 one first
+ * ```
  */
 export function sortCandidates(children: readonly string[]): string[] {
   const key = (name: string): string => {

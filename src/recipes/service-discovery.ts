@@ -235,7 +235,14 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
     return iterator
   }
 
-  /** Stops watching; snapshot iterators end. The last view stays readable. */
+  /**
+   * Stops watching (removing its watches); snapshot iterators end. The last view stays readable.
+   *
+   * @example
+   * ```ts
+   * await api.close()
+   * ```
+   */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true

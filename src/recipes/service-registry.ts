@@ -169,7 +169,14 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
     }
   }
 
-  /** The instances registered (or being registered) through this registry. */
+  /**
+   * The instances registered (or being registered) through this registry.
+   *
+   * @example
+   * ```ts
+   * registry.instances().map((i) => `${i.name}/${i.id}`) // ['api/api-1']
+   * ```
+   */
   instances(): ServiceInstance<P>[] {
     return [...this.requested.values()]
   }
