@@ -5,6 +5,9 @@
 import { ProtocolError } from '../errors.js'
 import { DEFAULT_MAX_PACKET_LENGTH } from './constants.js'
 
+/** Receives one frame's payload as `buf[start, end)`. */
+export type FrameRangeHandler = (buf: Buffer, start: number, end: number) => void
+
 /** Size of the length prefix of every frame. */
 export const FRAME_HEADER_LENGTH = 4
 
@@ -31,12 +34,19 @@ export class FrameDecoder {
   constructor(readonly maxPacketLength = DEFAULT_MAX_PACKET_LENGTH) {}
 
   /**
-   * Feeds one chunk; calls `onFrame` for every whole frame it completes, in order. The payload
-   * passed to `onFrame` is only valid during the call if the caller keeps a reference to the
-   * chunk mutable; chunks from `node:net` are never reused, so views stay valid.
+   * Feeds one chunk; calls `onFrame` for every whole frame it completes, in order, with a view of
+   * its payload. Chunks from `node:net` are never reused, so views stay valid.
    * @throws ProtocolError on an invalid length; the stream cannot be resynchronised after that.
    */
   push(chunk: Buffer, onFrame: (payload: Buffer) => void): void {
+    this.pushRanges(chunk, (buf, start, end) => onFrame(buf.subarray(start, end)))
+  }
+
+  /**
+   * Like {@link push}, but hands each payload as `buf[start, end)` instead of a view, so the hot
+   * path allocates nothing per frame.
+   */
+  pushRanges(chunk: Buffer, onFrame: FrameRangeHandler): void {
     let pos = 0
     if (this.partial !== null) {
       pos = this.fillPartial(chunk, onFrame)
@@ -47,7 +57,7 @@ export class FrameDecoder {
       const end = pos + FRAME_HEADER_LENGTH + length
       if (end > chunk.length) break
       this.streamOffset += FRAME_HEADER_LENGTH + length
-      onFrame(chunk.subarray(pos + FRAME_HEADER_LENGTH, end))
+      onFrame(chunk, pos + FRAME_HEADER_LENGTH, end)
       pos = end
     }
     if (pos < chunk.length) this.startPartial(chunk, pos)
@@ -87,7 +97,7 @@ export class FrameDecoder {
   }
 
   /** Completes the pending partial frame from `chunk`; returns where the rest of the chunk starts. */
-  private fillPartial(chunk: Buffer, onFrame: (payload: Buffer) => void): number {
+  private fillPartial(chunk: Buffer, onFrame: FrameRangeHandler): number {
     let partial = this.partial!
     let pos = 0
     if (this.partialFilled < FRAME_HEADER_LENGTH) {
@@ -110,7 +120,7 @@ export class FrameDecoder {
       this.partial = null
       this.partialFilled = 0
       this.streamOffset += partial.length
-      onFrame(partial.subarray(FRAME_HEADER_LENGTH))
+      onFrame(partial, FRAME_HEADER_LENGTH, partial.length)
     }
     return pos
   }

@@ -35,12 +35,22 @@ export class Reader {
    * @param end one past the last byte that may be read.
    */
   constructor(
-    private readonly buf: Buffer,
-    private readonly start = 0,
-    private readonly end = buf.length,
+    private buf: Buffer,
+    private start = 0,
+    private end = buf.length,
   ) {
     if (start < 0 || end > buf.length || start > end) throw new RangeError(`bad reader bounds [${start}, ${end}) over ${buf.length} bytes`)
     this.pos = start
+  }
+
+  /** Points this reader at another frame, so a hot loop can reuse one reader for every frame. */
+  reset(buf: Buffer, start = 0, end = buf.length): this {
+    if (start < 0 || end > buf.length || start > end) throw new RangeError(`bad reader bounds [${start}, ${end}) over ${buf.length} bytes`)
+    this.buf = buf
+    this.start = start
+    this.end = end
+    this.pos = start
+    return this
   }
 
   /** Offset of the next byte to read, relative to the start of the frame. */
@@ -69,6 +79,15 @@ export class Reader {
     const b = this.buf
     this.pos = p + 4
     return (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!
+  }
+
+  /** Reads 4 bytes as an unsigned 32-bit number (the low word of a long read in halves). */
+  uint(): number {
+    const p = this.pos
+    if (this.end - p < 4) this.need(4, 'int')
+    const b = this.buf
+    this.pos = p + 4
+    return b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!)
   }
 
   /** Reads a Jute `long` as a `bigint`. */

@@ -52,3 +52,11 @@ export const defaultSessionOptions: Omit<SessionOptions, 'hosts'> = {
 
 /** Bytes of path names per SetWatches packet, as the Java client (`SET_WATCHES_MAX_LENGTH`). */
 export const SET_WATCHES_MAX_LENGTH = 128 * 1024
+
+/**
+ * While at least this many requests are on the wire unanswered, new requests are held back and go
+ * out together once replies bring the count below it (or the batch grows large). The server stays
+ * busy either way, and a few large writes cost far less CPU on both sides than many small ones.
+ * With fewer requests in flight, a request goes out at the end of the current tick.
+ */
+export const HOLD_WHILE_UNANSWERED = 128

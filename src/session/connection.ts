@@ -18,10 +18,12 @@ import type { Transport } from './transport.js'
 export interface ConnectionHandler {
   /** TCP is up: time to write the ConnectRequest. */
   onOpen(conn: Connection): void
-  /** One whole frame, in arrival order. Whatever it throws ends the connection. */
-  onFrame(conn: Connection, frame: Buffer): void
+  /** One whole frame, `buf[start, end)`, in arrival order. Whatever it throws ends the connection. */
+  onFrame(conn: Connection, buf: Buffer, start: number, end: number): void
   /** Every frame of a chunk has been handled. */
   onChunkDone(conn: Connection): void
+  /** True to keep the outgoing batch for now because enough earlier requests are still unanswered. */
+  holdBatch(conn: Connection): boolean
   /** The connection ended by itself (socket closed or failed, protocol error, timeout). Called at most once, never after {@link Connection.close}. */
   onLost(conn: Connection, reason: Error): void
 }
@@ -41,6 +43,8 @@ export class Connection {
   readonly address: string
   /** The outgoing batch: frames written here go out at the next flush. */
   readonly out = new Writer(64 * 1024)
+  /** Requests written to {@link out} since the last flush; the session counts them in. */
+  framesQueued = 0
   /** When bytes last arrived (clock time); undefined until some do. */
   lastReceivedAt: number | undefined = undefined
   /** Null when the transport threw instead of returning a socket. */
@@ -50,6 +54,8 @@ export class Connection {
   private readonly clock: Clock
   private connectTimer: TimerHandle | undefined
   private flushScheduled = false
+  /** A batch is waiting for replies to make room (see `ConnectionHandler.holdBatch`). */
+  private held = false
   private ended = false
   private established = false
 
@@ -114,6 +120,8 @@ export class Connection {
 
   /** Sends what is in {@link out} now. */
   flush(): void {
+    this.held = false
+    this.framesQueued = 0
     if (this.ended || this.socket === null || this.out.length === 0) return
     this.socket.write(this.out.take())
     this.heartbeat.sent()
@@ -134,6 +142,11 @@ export class Connection {
 
   private readonly flushScheduledWrite = (): void => {
     this.flushScheduled = false
+    if (this.out.length < MAX_HELD_BYTES && this.handler.holdBatch(this)) {
+      // Replies are due for the requests already on the wire; each chunk of them re-checks.
+      this.held = true
+      return
+    }
     this.flush()
   }
 
@@ -147,19 +160,21 @@ export class Connection {
     this.lastReceivedAt = this.clock.now()
     this.heartbeat.received()
     try {
-      this.framer.push(chunk, this.onFrame)
+      this.framer.pushRanges(chunk, this.onFrame)
     } catch (error) {
       // Whatever a server sends, it ends here: the connection is dropped and re-established.
       const reason = error instanceof ProtocolError ? error : new ProtocolError(`internal error while handling a frame: ${(error as Error)?.message ?? String(error)}`)
       this.fail(`protocol error from ${this.address}: ${reason.message}`, reason)
       return
     }
-    if (!this.ended) this.handler.onChunkDone(this)
+    if (this.ended) return
+    this.handler.onChunkDone(this)
+    if (this.held && !this.ended && !this.handler.holdBatch(this)) this.flush()
   }
 
-  private readonly onFrame = (frame: Buffer): void => {
+  private readonly onFrame = (buf: Buffer, start: number, end: number): void => {
     // A frame handler may end the connection; later frames of the same chunk belong to it.
-    if (!this.ended) this.handler.onFrame(this, frame)
+    if (!this.ended) this.handler.onFrame(this, buf, start, end)
   }
 
   private fail(message: string, cause?: unknown): void {
@@ -173,6 +188,9 @@ export class Connection {
     this.connectTimer = undefined
   }
 }
+
+/** A held batch is sent anyway once it reaches this size. */
+const MAX_HELD_BYTES = 64 * 1024
 
 /** A ping frame never changes, so it is built once. */
 const PING_FRAME = (() => {

@@ -13,7 +13,7 @@ import { Reader } from '../protocol/reader.js'
 import { WatcherEventCodec } from '../protocol/records.js'
 import { Credentials } from './auth.js'
 import type { Clock, TimerHandle } from './clock.js'
-import { SET_WATCHES_MAX_LENGTH, type SessionOptions } from './config.js'
+import { HOLD_WHILE_UNANSWERED, SET_WATCHES_MAX_LENGTH, type SessionOptions } from './config.js'
 import { Connection } from './connection.js'
 import { HostList } from './hosts.js'
 import { Queue } from './pending.js'
@@ -53,6 +53,8 @@ export class Session extends EventEmitter {
   private failedAttempts = 0
   private xid = 0
   private terminalError: Error | null = null
+  /** One reader for every reply frame: frames are handled one at a time, to completion. */
+  private readonly reader = new Reader(Buffer.alloc(0))
   /** Time of the last byte received from any server (drives local expiry). */
   private lastHeard: number
 
@@ -63,7 +65,12 @@ export class Session extends EventEmitter {
   /** Session timeout granted by the server, in ms (the requested one until then). */
   negotiatedTimeout: number
   /** Highest zxid seen in a reply; sent when reconnecting so no server behind it is used. */
-  lastZxid = 0n
+  get lastZxid(): bigint {
+    return (BigInt(this.lastZxidHigh) << 32n) | BigInt(this.lastZxidLow)
+  }
+  // The zxid of every reply is kept as two words, so no BigInt is made per reply.
+  private lastZxidHigh = 0
+  private lastZxidLow = 0
   /** Server of the current connection, as `host:port`. */
   currentServer: string | null = null
 
@@ -173,6 +180,7 @@ export class Session extends EventEmitter {
     }
     req.xid = xid
     this.pending.push(req)
+    conn.framesQueued++
     conn.scheduleFlush()
   }
 
@@ -198,10 +206,14 @@ export class Session extends EventEmitter {
 
   private readonly connectionHandler = {
     onOpen: (conn: Connection): void => this.writeConnectRequest(conn),
-    onFrame: (conn: Connection, frame: Buffer): void => (conn.isEstablished ? this.onFrame(frame) : this.onConnectResponse(conn, frame)),
+    onFrame: (conn: Connection, buf: Buffer, start: number, end: number): void => {
+      if (conn.isEstablished) this.onFrame(buf, start, end)
+      else this.onConnectResponse(conn, buf.subarray(start, end))
+    },
     onChunkDone: (): void => {
       if (this.waiting.length > 0) this.pump()
     },
+    holdBatch: (conn: Connection): boolean => this.pending.length - conn.framesQueued >= HOLD_WHILE_UNANSWERED,
     onLost: (conn: Connection, reason: Error): void => {
       if (conn === this.conn) this.dropConnection(reason)
     },
@@ -223,10 +235,11 @@ export class Session extends EventEmitter {
     conn.flush()
   }
 
-  private onFrame(frame: Buffer): void {
-    const r = new Reader(frame)
+  private onFrame(buf: Buffer, start: number, end: number): void {
+    const r = this.reader.reset(buf, start, end)
     const xid = r.int()
-    const zxid = r.long()
+    const zxidHigh = r.int()
+    const zxidLow = r.uint()
     const err = r.int()
     if (xid === Xid.notification) {
       this.onNotification(r)
@@ -242,7 +255,10 @@ export class Session extends EventEmitter {
     if (req === undefined) throw new ProtocolError(`reply with xid ${xid} but no request is awaiting a reply`, 0)
     // The server answers in request order: a reply to anything but the oldest request breaks the stream.
     if (req.xid !== xid) throw new ProtocolError(`reply xid ${xid} does not match the oldest request's xid ${req.xid} (replies must arrive in request order)`, 0)
-    if (zxid > 0n) this.lastZxid = zxid
+    if (zxidHigh > 0 || (zxidHigh === 0 && zxidLow > 0)) {
+      this.lastZxidHigh = zxidHigh
+      this.lastZxidLow = zxidLow
+    }
     // Still queued while it completes: if its body is malformed, the drop fails it with the rest.
     req.complete(err, r, this.watches)
     this.pending.shift()
