@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events'
 import { Acls, validateAcl } from './acl.js'
 import type { CallOptions, ChildrenResult, ClientOptions, CreateOptions, CreateResult, DataResult, VersionOptions, Watched, WatchOptions } from './client-types.js'
 import { type AddWatchOptions, ClientWatches, type RemoveWatchesOptions, type WatcherTypeName } from './client-watches.js'
-import { ConnectionLossError, InvalidArgumentError, ZooKeeperError } from './errors.js'
+import { ClientClosedError, ConnectionLossError, InvalidArgumentError, ZooKeeperError } from './errors.js'
 import type { WatchedEvent } from './events.js'
 import { type DataInput, resolveCreateMode, toData, toVersion } from './options.js'
 import { Chroot, validatePath } from './paths.js'
@@ -50,13 +50,19 @@ export type { CallOptions, ChildrenResult, ClientOptions, CreateOptions, CreateR
 const EMPTY = Buffer.alloc(0)
 const CONFIG_NODE = '/zookeeper/config'
 
+/** Events of a {@link ZooKeeperClient}, for typed listeners. */
+export interface ClientEvents {
+  /** The connection state changed. */
+  state: [change: StateChange]
+}
+
 /**
  * A ZooKeeper client. Create one with {@link createClient}; it connects at once and keeps the
  * session alive, reconnecting and resuming it, until {@link ZooKeeperClient.close}.
  *
  * Events: `'state'` with a {@link StateChange} for every change of the connection state.
  */
-export class ZooKeeperClient extends EventEmitter {
+export class ZooKeeperClient extends EventEmitter<ClientEvents> {
   private readonly session: Session
   private readonly chroot: Chroot
   private readonly defaultAcl: readonly ACL[]
@@ -133,7 +139,7 @@ export class ZooKeeperClient extends EventEmitter {
   connected(options: CallOptions = {}): Promise<void> {
     const usable = (s: ConnectionState | 'initial'): boolean => s === 'connected' || s === 'reconnected' || s === 'readOnly'
     if (usable(this.state)) return Promise.resolve()
-    if (this.state === 'closed') return Promise.reject(new ConnectionLossError({ message: 'the client is closed; create a new client' }))
+    if (this.state === 'closed') return Promise.reject(new ClientClosedError())
     return new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined
       const cleanup = (): void => {

@@ -160,6 +160,18 @@ function defineError(codeName: ErrorCodeName, className: string): ZooKeeperError
 /** `THROTTLEDOP` (-127): retry with back-off. */ export const ThrottledOpError = defineError('THROTTLEDOP', 'ThrottledOpError')
 
 /**
+ * The client was closed (by `close()`), so nothing more can be sent. Like the Java client, it
+ * carries the `SESSIONEXPIRED` code and is a {@link SessionExpiredError}: the session is over and
+ * retrying cannot help; create a new client.
+ */
+export class ClientClosedError extends SessionExpiredError {
+  constructor(context: ErrorContext = {}) {
+    super({ message: 'the client is closed; create a new client', ...context })
+    this.name = 'ClientClosedError'
+  }
+}
+
+/**
  * Bytes from a server that break the protocol: a bad length, a truncated record, a reply to the
  * wrong request. The session drops the connection and reconnects; nothing is thrown into the
  * socket handler. `offset` is the byte offset within the frame where decoding failed.

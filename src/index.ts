@@ -12,6 +12,7 @@
  */
 export {
   createClient,
+  type ClientEvents,
   ZooKeeperClient,
   type CallOptions,
   type ChildrenResult,

@@ -3,7 +3,7 @@
  * waiting until it can, and which failures are worth another attempt once it can.
  */
 import type { ZooKeeperClient } from '../client.js'
-import { ZooKeeperError } from '../errors.js'
+import { ClientClosedError, ZooKeeperError } from '../errors.js'
 import { ErrorCode } from '../protocol/constants.js'
 import type { ConnectionState, StateChange } from '../session/state.js'
 
@@ -40,7 +40,7 @@ export function isRetryable(error: unknown): boolean {
 
 /** The error recipes fail with once their client is closed. */
 export function clientClosedError(what: string): ZooKeeperError {
-  return new ZooKeeperError(ErrorCode.CONNECTIONLOSS, { message: `${what}: the client is closed; create a new client` })
+  return new ClientClosedError({ message: `${what}: the client is closed; create a new client` })
 }
 
 /**

@@ -5,7 +5,7 @@
  * connection's socket, framing and heartbeat live in a {@link Connection}.
  */
 import { EventEmitter } from 'node:events'
-import { ConnectionLossError, InvalidArgumentError, ProtocolError, SessionExpiredError } from '../errors.js'
+import { ClientClosedError, ConnectionLossError, InvalidArgumentError, ProtocolError, SessionExpiredError } from '../errors.js'
 import type { Codec } from '../protocol/codec.js'
 import { ConnectRequestCodec, ConnectResponseCodec } from '../protocol/connect.js'
 import { EventType, KeeperState, OpCode, SESSION_PASSWORD_LENGTH, Xid } from '../protocol/constants.js'
@@ -434,7 +434,7 @@ export class Session extends EventEmitter {
       this.closing = true
       await closeReq.promise.catch(noop)
     }
-    this.shutDown(new ConnectionLossError({ message: 'the client is closed; create a new client' }), 'closed by the application')
+    this.shutDown(new ClientClosedError(), 'closed by the application')
   }
 
   /** Final stop: nothing can be sent after this. */

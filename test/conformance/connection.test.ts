@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import {
+  ClientClosedError,
   ConnectionLossError,
+  SessionExpiredError,
   InvalidArgumentError,
   NoNodeError,
   type StateChange,
@@ -75,7 +77,7 @@ describe('keeping the session alive', () => {
 })
 
 describe('closing', () => {
-  it('close() is idempotent, and calls after it reject with ConnectionLossError', async () => {
+  it('close() is idempotent, and calls after it reject with ClientClosedError (final, not retryable)', async () => {
     const { client } = await chrootClient()
     await client.create('/a')
     const inFlight = client.getData('/a') // sent before closeSession: answered
@@ -84,7 +86,10 @@ describe('closing', () => {
     await closing
     expect((await inFlight).stat.version).toBe(0)
     const error = await client.getData('/a').catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(ConnectionLossError)
+    expect(error).toBeInstanceOf(ClientClosedError)
+    expect(error).toBeInstanceOf(SessionExpiredError)
+    expect((error as ZooKeeperError).code).toBe('SESSIONEXPIRED')
+    expect((error as ZooKeeperError).isConnectionProblem).toBe(false)
     expect((error as Error).message).toMatch(/closed/)
     await expect(client.connected()).rejects.toThrow(ZooKeeperError)
     await client.close()
@@ -145,13 +150,13 @@ describe('state iteration and connection errors', () => {
     expect(seen).toEqual(['connected', 'closed'])
   })
 
-  it('connected() rejects with ConnectionLossError when no server answers in time, and after close', async () => {
+  it('connected() rejects with ConnectionLossError when no server answers in time, and ClientClosedError after close', async () => {
     // Port 1 on loopback: nothing listens, every attempt is refused at once.
     const zk = createClient('127.0.0.1:1', { sessionTimeout: 2_000 })
     const timedOut = await zk.connected({ timeout: 200 }).catch((e: unknown) => e)
     expect(timedOut).toBeInstanceOf(ConnectionLossError)
     await zk.close()
     const afterClose = await zk.connected().catch((e: unknown) => e)
-    expect(afterClose).toBeInstanceOf(ConnectionLossError)
+    expect(afterClose).toBeInstanceOf(ClientClosedError)
   })
 })

@@ -6,7 +6,7 @@
  * session is resumed on the next connection, and nothing escapes as an uncaught error.
  */
 import { describe, expect, it, vi } from 'vitest'
-import { ConnectionLossError, ProtocolError, RequestTimeoutError, ZooKeeperError } from '../../src/index.js'
+import { ClientClosedError, ConnectionLossError, ProtocolError, RequestTimeoutError, ZooKeeperError } from '../../src/index.js'
 import { Op, getDataBody, int, pathOf, replyFrame } from '../support/fake-server.js'
 import { countingClock, rejectionOf, useFakeServer } from './helpers.js'
 
@@ -249,7 +249,7 @@ describe('closing', () => {
     await reach('closed')
     expect(zk.state).toBe('closed')
     const error = await rejectionOf(zk.exists('/a'))
-    expect(error).toBeInstanceOf(ConnectionLossError)
+    expect(error).toBeInstanceOf(ClientClosedError)
     await conn.whenClosed()
     expect(clock.live).toBe(0)
   })
