@@ -39,20 +39,16 @@ export interface RemoveWatchesOptions extends CallOptions {
 /** Builds a request's context (operation, path, signal, timeout). */
 export type ContextFactory = (operation: string, path: string | undefined, options: CallOptions) => RequestContext
 
-/** A session watcher standing for one user watcher on one path. */
-interface UserEntry {
-  raw: RawWatcher
-  /** Reads that may still register it. */
-  inFlight: number
-}
-
-const ONE_SHOT: readonly WatchKind[] = ['data', 'exist', 'child']
 const ALL_KINDS: readonly WatchKind[] = ['data', 'exist', 'child', 'persistent', 'persistentRecursive']
 
 /** Watch registration and removal for one client. */
 export class ClientWatches {
-  /** One session watcher per (user watcher, server path), so a function watching a path fires once per event, as in Java. */
-  private readonly byUser = new WeakMap<Watcher, Map<string, UserEntry>>()
+  /**
+   * One session watcher per user watcher function, whatever the paths: events name their path, so
+   * nothing per path is kept here, and the registry calls a function once per event of a path
+   * however many kinds it watches there, as the Java client's watcher sets do.
+   */
+  private readonly byUser = new WeakMap<Watcher, RawWatcher>()
   /** Server paths with watch-setting requests in flight, and how many. */
   private readonly inFlight = new Map<string, number>()
   /** The server refused WatcherType Persistent/PersistentRecursive (before ZooKeeper 3.9). */
@@ -68,59 +64,23 @@ export class ClientWatches {
    * The registration for a read with a one-shot watch; pass the read's promise through
    * {@link ClientWatches.track}.
    */
-  register(kind: WatchKind, serverPath: string, clientPath: string, watcher: Watcher, kindOnNoNode?: WatchKind): WatchRegistration {
+  register(kind: WatchKind, serverPath: string, watcher: Watcher, kindOnNoNode?: WatchKind): WatchRegistration {
     if (typeof watcher !== 'function') throw new InvalidArgumentError(`watcher must be a function, got ${typeof watcher}`)
-    let entries = this.byUser.get(watcher)
-    if (entries === undefined) {
-      entries = new Map()
-      this.byUser.set(watcher, entries)
+    let raw = this.byUser.get(watcher)
+    if (raw === undefined) {
+      raw = (event: RawWatchEvent) => watcher(toWatchedEvent(event, this.chroot.toClient(event.path)))
+      this.byUser.set(watcher, raw)
     }
-    let entry = entries.get(serverPath)
-    if (entry === undefined) {
-      const created: UserEntry = {
-        raw: (event: RawWatchEvent) => {
-          try {
-            watcher(this.toEvent(event, clientPath))
-          } finally {
-            this.release(watcher, serverPath, created)
-          }
-        },
-        inFlight: 0,
-      }
-      entry = created
-      entries.set(serverPath, entry)
-    }
-    entry.inFlight++
     this.begin(serverPath)
-    const registration: WatchRegistration = { kind, kindOnNoNode, path: serverPath, watcher: entry.raw }
-    this.owners.set(registration, { watcher, entry })
-    return registration
+    return { kind, kindOnNoNode, path: serverPath, watcher: raw }
   }
 
   /** Notes when the read carrying `registration` settles (its watch is set or not by then); returns `promise`. */
   track<T>(promise: Promise<T>, registration: WatchRegistration | undefined): Promise<T> {
-    const owner = registration === undefined ? undefined : this.owners.get(registration)
-    if (owner === undefined) return promise
-    const done = (): void => {
-      this.end(registration!.path)
-      owner.entry.inFlight--
-      this.release(owner.watcher, registration!.path, owner.entry)
-    }
+    if (registration === undefined) return promise
+    const done = (): void => this.end(registration.path)
     promise.then(done, done)
     return promise
-  }
-
-  /** Who registered each in-flight registration. */
-  private readonly owners = new WeakMap<WatchRegistration, { watcher: Watcher; entry: UserEntry }>()
-
-  /**
-   * Forgets a user watcher's entry once nothing can fire it any more, so a long-lived watcher
-   * function does not pin every path it ever watched.
-   */
-  private release(watcher: Watcher, serverPath: string, entry: UserEntry): void {
-    if (entry.inFlight > 0 || ONE_SHOT.some((k) => this.session.watches.has(k, serverPath, entry.raw))) return
-    const entries = this.byUser.get(watcher)
-    if (entries?.get(serverPath) === entry) entries.delete(serverPath)
   }
 
   private begin(serverPath: string): void {
@@ -140,7 +100,7 @@ export class ClientWatches {
     const recursive = options.recursive ?? false
     const serverPath = this.chroot.toServer(path)
     const watch = new PersistentWatch(path, recursive, (w) => this.removePersistent(w, raw), options.listener)
-    const raw: RawWatcher = (event) => watch.deliver(this.toEvent(event, path))
+    const raw: RawWatcher = (event) => watch.deliver(toWatchedEvent(event, this.chroot.toClient(event.path)))
     const context = this.context('addWatch', path, options)
     context.watch = { kind: recursive ? 'persistentRecursive' : 'persistent', path: serverPath, watcher: raw }
     const mode = recursive ? AddWatchMode.PERSISTENT_RECURSIVE : AddWatchMode.PERSISTENT
@@ -160,7 +120,7 @@ export class ClientWatches {
     const serverPath = this.chroot.toServer(path)
     const kinds = kindsOf(type)
     const registry = this.session.watches
-    const target = options.watcher === undefined ? undefined : this.byUser.get(options.watcher)?.get(serverPath)?.raw
+    const target = options.watcher === undefined ? undefined : this.byUser.get(options.watcher)
     const present = kinds.some((k) => (options.watcher === undefined ? registry.has(k, serverPath) : target !== undefined && registry.has(k, serverPath, target)))
     // As ZKWatchManager.containsWatcher: nothing to remove on this client is an error, whatever the server holds.
     if (!present) throw new NoWatcherError({ path, operation: 'removeWatches' })
@@ -221,9 +181,6 @@ export class ClientWatches {
     }
   }
 
-  private toEvent(raw: RawWatchEvent, watchedPath: string): WatchedEvent {
-    return toWatchedEvent(raw, raw.path === '' ? watchedPath : this.chroot.toClient(raw.path))
-  }
 }
 
 function watcherTypeCode(type: WatcherTypeName): number {

@@ -230,7 +230,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       const serverPath = this.chroot.toServer(path)
       const context = this.context('exists', path, options)
       context.noNodeResult = null
-      if (options.watcher !== undefined) context.watch = this.watches.register('data', serverPath, path, options.watcher, 'exist')
+      if (options.watcher !== undefined) context.watch = this.watches.register('data', serverPath, options.watcher, 'exist')
       return this.watches.track(this.session.request(OpCode.exists, ExistsRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeStat, context), context.watch)
     })
   }
@@ -241,7 +241,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       validatePath(path)
       const serverPath = this.chroot.toServer(path)
       const context = this.context('getData', path, options)
-      if (options.watcher !== undefined) context.watch = this.watches.register('data', serverPath, path, options.watcher)
+      if (options.watcher !== undefined) context.watch = this.watches.register('data', serverPath, options.watcher)
       return this.watches.track(this.session.request(OpCode.getData, GetDataRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeData, context), context.watch)
     })
   }
@@ -261,7 +261,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       validatePath(path)
       const serverPath = this.chroot.toServer(path)
       const context = this.context('getChildren', path, options)
-      if (options.watcher !== undefined) context.watch = this.watches.register('child', serverPath, path, options.watcher)
+      if (options.watcher !== undefined) context.watch = this.watches.register('child', serverPath, options.watcher)
       const body = { path: serverPath, watch: options.watcher !== undefined }
       return this.watches.track(this.session.request(OpCode.getChildren2, GetChildren2RequestCodec, body, GetChildren2ResponseCodec.decode, context), context.watch)
     })
@@ -397,7 +397,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
   getConfig(options: WatchOptions = {}): Promise<DataResult> {
     return rejecting(() => {
       const context = this.context('getConfig', CONFIG_NODE, options)
-      if (options.watcher !== undefined) context.watch = this.watches.register('data', CONFIG_NODE, CONFIG_NODE, options.watcher)
+      if (options.watcher !== undefined) context.watch = this.watches.register('data', CONFIG_NODE, options.watcher)
       return this.watches.track(this.session.request(OpCode.getData, GetDataRequestCodec, { path: CONFIG_NODE, watch: options.watcher !== undefined }, decodeData, context), context.watch)
     })
   }

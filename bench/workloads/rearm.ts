@@ -16,6 +16,9 @@ import { flagNumber, scaled } from '../lib/args.js'
 import { CLIENTS, connectClient } from '../lib/clients.js'
 import { bounded, hasGc, heapAfterGc, pipelined, sleep } from '../lib/measure.js'
 import { type Workload, runIfMain } from '../lib/workload.js'
+
+/** Values that must stay reachable across the heap measurements. */
+const retained: unknown[] = []
 import { FaultProxy, fourLetterWord } from '../../src/testing/index.js'
 
 const REARM_BOUND_MS = 15_000
@@ -55,16 +58,22 @@ export const rearm: Workload = {
     try {
       const base = await totalWatches(host, port)
       const client = await connectClient(ctx.client, proxy.address)
-      const paths = Array.from({ length: count }, (_, i) => `${ctx.root}/rearm-${ctx.client}-${process.pid}/absent-${String(i).padStart(6, '0')}`)
+      // Built strings are ropes that get flattened (and shrink) once used as map keys; flatten them
+      // now, so that change does not land between the two heap measurements.
+      const paths: string[] = JSON.parse(JSON.stringify(Array.from({ length: count }, (_, i) => `${ctx.root}/rearm-${ctx.client}-${process.pid}/absent-${String(i).padStart(6, '0')}`)))
       let fired = 0
       const watcher = (): void => void fired++
       // Warm the code paths, then measure the heap the watches hold.
       await pipelined(1_000, 1_000, (i, done) => client.exists(`${ctx.root}/warm-${i}`, done), 30_000, 'rearm warm-up')
+      retained.push(paths)
       const heapBefore = heapAfterGc()
       const armStart = performance.now()
       await pipelined(count, 1_000, (i, done) => client.exists(paths[i]!, done, watcher), 120_000, 'arming watches')
       const armMs = performance.now() - armStart
       const heapAfter = heapAfterGc()
+      // The path strings were allocated before the baseline; keep them reachable until now, or an
+      // optimised frame may let them die and hide the watches' own cost.
+      retained.push(paths)
       const armed = await pollWatches(host, port, (n) => n >= base + count, 10_000)
       if (armed.at === null) throw new Error(`the server holds ${armed.last - base} of ${count} watches after arming`)
 

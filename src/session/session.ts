@@ -392,8 +392,7 @@ export class Session extends EventEmitter {
   }
 
   private endWatches(state: number): void {
-    const final = { type: EventType.None, state, path: '' }
-    for (const w of this.watches.drain()) callWatcher(w, final)
+    for (const [watcher, path] of this.watches.drain()) callWatcher(watcher, { type: EventType.None, state, path })
   }
 
   private transition(to: ConnectionState, newSession: boolean, reason: string): void {

@@ -14,7 +14,7 @@ export interface RawWatchEvent {
   type: number
   /** `KeeperState` value. */
   state: number
-  /** Server path; `''` for session-level events. */
+  /** Server path (for the final event of a watch, the path it watched). */
   path: string
 }
 
@@ -30,7 +30,21 @@ export interface WatchPaths {
   persistentRecursiveWatches: string[]
 }
 
-type WatchTable = Map<string, Set<RawWatcher>>
+/**
+ * The watchers of one path: the lone watcher itself in the common case, a Set only once a second
+ * one arrives. A Set per path cost most of the heap of a watch (100,000 armed watches are normal).
+ */
+type Slot = RawWatcher | Set<RawWatcher>
+type WatchTable = Map<string, Slot>
+
+function slotHas(slot: Slot, watcher: RawWatcher): boolean {
+  return typeof slot === 'function' ? slot === watcher : slot.has(watcher)
+}
+
+function pushSlot(slot: Slot, out: RawWatcher[]): void {
+  if (typeof slot === 'function') out.push(slot)
+  else for (const w of slot) out.push(w)
+}
 
 /**
  * Watches by kind and server path. One-shot kinds (`data`, `exist`, `child`) are removed when
@@ -48,33 +62,38 @@ export class WatchRegistry {
   /** Adds `watcher` for `path`; adding the same function twice keeps one (as the Java client does). */
   add(kind: WatchKind, path: string, watcher: RawWatcher): void {
     const table = this.tables[kind]
-    let set = table.get(path)
-    if (set === undefined) {
-      set = new Set()
-      table.set(path, set)
-    }
-    set.add(watcher)
+    const slot = table.get(path)
+    if (slot === undefined) table.set(path, watcher)
+    else if (typeof slot !== 'function') slot.add(watcher)
+    else if (slot !== watcher) table.set(path, new Set([slot, watcher]))
   }
 
   /** Removes one watcher (or all watchers of that kind on `path` when none is given); returns those removed. */
   remove(kind: WatchKind, path: string, watcher?: RawWatcher): RawWatcher[] {
     const table = this.tables[kind]
-    const set = table.get(path)
-    if (set === undefined) return []
+    const slot = table.get(path)
+    if (slot === undefined) return []
     if (watcher === undefined) {
       table.delete(path)
-      return [...set]
+      const removed: RawWatcher[] = []
+      pushSlot(slot, removed)
+      return removed
     }
-    if (!set.delete(watcher)) return []
-    if (set.size === 0) table.delete(path)
+    if (typeof slot === 'function') {
+      if (slot !== watcher) return []
+      table.delete(path)
+      return [watcher]
+    }
+    if (!slot.delete(watcher)) return []
+    if (slot.size === 0) table.delete(path)
     return [watcher]
   }
 
   /** True when some watcher of `kind` is registered on `path` (optionally: this watcher). */
   has(kind: WatchKind, path: string, watcher?: RawWatcher): boolean {
-    const set = this.tables[kind].get(path)
-    if (set === undefined) return false
-    return watcher === undefined ? true : set.has(watcher)
+    const slot = this.tables[kind].get(path)
+    if (slot === undefined) return false
+    return watcher === undefined ? true : slotHas(slot, watcher)
   }
 
   /** Number of registered (kind, path) pairs, i.e. watches the server holds for us. */
@@ -137,27 +156,41 @@ export class WatchRegistry {
     return dedupe(out)
   }
 
-  /** Removes and returns every watcher (when the session ends). */
-  drain(): RawWatcher[] {
-    const out: RawWatcher[] = []
+  /**
+   * Removes every watch (when the session ends) and returns each watcher with the path it watched,
+   * once per (watcher, path) whatever the kinds, so each gets one final event naming its path.
+   */
+  drain(): [RawWatcher, string][] {
+    const seen = new Map<RawWatcher, Set<string>>()
+    const out: [RawWatcher, string][] = []
     for (const table of Object.values(this.tables)) {
-      for (const set of table.values()) for (const w of set) out.push(w)
+      for (const [path, slot] of table) {
+        const watchers: RawWatcher[] = []
+        pushSlot(slot, watchers)
+        for (const w of watchers) {
+          let paths = seen.get(w)
+          if (paths === undefined) seen.set(w, (paths = new Set()))
+          if (paths.has(path)) continue
+          paths.add(path)
+          out.push([w, path])
+        }
+      }
       table.clear()
     }
-    return dedupe(out)
+    return out
   }
 
   private take(kind: WatchKind, path: string, out: RawWatcher[]): void {
     const table = this.tables[kind]
-    const set = table.get(path)
-    if (set === undefined) return
+    const slot = table.get(path)
+    if (slot === undefined) return
     table.delete(path)
-    for (const w of set) out.push(w)
+    pushSlot(slot, out)
   }
 
   private collect(kind: WatchKind, path: string, out: RawWatcher[]): void {
-    const set = this.tables[kind].get(path)
-    if (set !== undefined) for (const w of set) out.push(w)
+    const slot = this.tables[kind].get(path)
+    if (slot !== undefined) pushSlot(slot, out)
   }
 }
 
