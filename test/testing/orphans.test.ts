@@ -28,6 +28,11 @@ async function startChild(): Promise<{ node: ReturnType<typeof spawn>; jvmPid: n
   return { node, jvmPid: pid, dir }
 }
 
+/** Resolves once the child process has exited (its exit hooks have run), within 10 s. */
+async function exited(node: ReturnType<typeof spawn>): Promise<void> {
+  await waitFor(() => node.exitCode !== null || node.signalCode !== null, { timeoutMs: 10_000, description: 'the Node child to exit' })
+}
+
 async function expectGone(pid: number): Promise<void> {
   await waitFor(() => !isAlive(pid), { timeoutMs: 10_000, description: `JVM ${pid} to be gone` })
 }
@@ -43,8 +48,12 @@ describe('no JVM outlives the Node process that started it', () => {
       if (how === 'exit') node.stdin?.write('exit\n')
       else node.kill(how)
       await expectGone(jvmPid)
-      // Exit hooks also remove the temporary directory; after a SIGKILL nothing in Node can.
-      if (how !== 'SIGKILL') expect(existsSync(dir)).toBe(false)
+      // Exit hooks also remove the temporary directory, after killing the JVM, so the directory is
+      // checked once the Node process has really exited; after a SIGKILL nothing in Node can.
+      if (how !== 'SIGKILL') {
+        await exited(node)
+        expect(existsSync(dir)).toBe(false)
+      }
     } finally {
       node.kill('SIGKILL')
       rmSync(dir, { recursive: true, force: true })
