@@ -93,3 +93,10 @@ export function basename(path: string): string {
 export function joinPath(parent: string, child: string): string {
   return parent === '/' ? `/${child}` : `${parent}/${child}`
 }
+
+/** Every proper ancestor of `path`, top first, without `/`: `/a/b/c` gives `['/a', '/a/b']`. */
+export function ancestorsOf(path: string): string[] {
+  const out: string[] = []
+  for (let i = path.indexOf('/', 1); i !== -1; i = path.indexOf('/', i + 1)) out.push(path.slice(0, i))
+  return out
+}

@@ -17,7 +17,7 @@ import { validatePath } from '../paths.js'
 import type { StateChange } from '../session/state.js'
 import { backOff, clientClosedError, type Deferred, deferred, isRetryable, isWritable, retrying, sleep, whenWritable } from './connection.js'
 import { findProtectedNode, protectedCreate } from './protected-create.js'
-import { childPath, nodeName } from './znode-paths.js'
+import { basename, joinPath } from '../paths.js'
 
 /** Curator LeaderLatch's `LOCK_NAME`: the part of a candidate's name before its sequence. */
 export const LATCH_PREFIX = 'latch-'
@@ -306,7 +306,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     const names = sortCandidates(children)
     const data = await Promise.all(
       names.map((name) =>
-        client.getData(childPath(path, name)).then(
+        client.getData(joinPath(path, name)).then(
           (r) => r.data.toString('utf8'),
           (error: unknown) => {
             if (error instanceof NoNodeError) return null
@@ -318,7 +318,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     const out: Participant[] = []
     names.forEach((name, i) => {
       const id = data[i]
-      if (id !== null && id !== undefined) out.push({ id, path: childPath(path, name), isLeader: out.length === 0 })
+      if (id !== null && id !== undefined) out.push({ id, path: joinPath(path, name), isLeader: out.length === 0 })
     })
     return out
   }
@@ -359,14 +359,14 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
   private async join(): Promise<void> {
     const protectedId = randomUUID()
     this.joiningId = protectedId
-    const { path, stat } = await protectedCreate(this.client, childPath(this.path, LATCH_PREFIX), this.participantId, {
+    const { path, stat } = await protectedCreate(this.client, joinPath(this.path, LATCH_PREFIX), this.participantId, {
       mode: 'ephemeralSequential',
       createParents: 'container',
       protectedId,
       signal: this.stopController.signal,
     })
     this.joiningId = null
-    this.node = { path, name: nodeName(path), session: stat.ephemeralOwner }
+    this.node = { path, name: basename(path), session: stat.ephemeralOwner }
     this.joined.resolve()
   }
 
@@ -401,7 +401,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
       return true
     }
     this.stepDown('another candidate is first')
-    const predecessor = childPath(this.path, candidates[index - 1]!)
+    const predecessor = joinPath(this.path, candidates[index - 1]!)
     if (this.watched !== predecessor) this.unwatch()
     this.watched = predecessor
     try {

@@ -8,7 +8,7 @@ import type { CallOptions, CreateOptions, CreateResult, ZooKeeperClient } from '
 import { NoAuthError, NodeExistsError, NoNodeError } from '../errors.js'
 import type { DataInput } from '../options.js'
 import type { ACL } from '../protocol/records.js'
-import { ancestorsOf } from './znode-paths.js'
+import { ancestorsOf } from '../paths.js'
 
 /**
  * How missing parents are created: `'persistent'` nodes stay until deleted; `'container'` nodes

@@ -10,7 +10,7 @@ import type { DataInput } from '../options.js'
 import { CreateMode } from '../protocol/constants.js'
 import { backOff, isRetryable, whenWritable } from './connection.js'
 import { createWithParents, type ParentMode } from './mkdirp.js'
-import { childPath, nodeName, parentPath } from './znode-paths.js'
+import { basename, joinPath, parentOf } from '../paths.js'
 
 /** First characters of a protected node's name (Curator's `ProtectedUtils.PROTECTED_PREFIX`). */
 export const PROTECTED_PREFIX = '_c_'
@@ -99,8 +99,8 @@ export interface ProtectedCreateOptions extends CreateOptions {
 export async function protectedCreate(client: ZooKeeperClient, path: string, data: DataInput, options: ProtectedCreateOptions): Promise<CreateResult> {
   const { protectedId = randomUUID(), createParents, signal, ...createOptions } = options
   if (!UUID.test(protectedId)) throw new InvalidArgumentError(`protectedId must be a canonical UUID, got ${JSON.stringify(protectedId)}`)
-  const parent = parentPath(path)
-  const target = childPath(parent, protectedName(protectedId, nodeName(path)))
+  const parent = parentOf(path)
+  const target = joinPath(parent, protectedName(protectedId, basename(path)))
   const ephemeral = isEphemeralMode(createOptions.mode)
   let outcomeUnknown = false
   for (let attempt = 0; ; attempt++) {
@@ -149,7 +149,7 @@ export async function findProtectedNode(client: ZooKeeperClient, parent: string,
   }
   let kept: CreateResult | null = null
   for (const name of children.filter((c) => c.startsWith(prefix)).sort()) {
-    const path = childPath(parent, name)
+    const path = joinPath(parent, name)
     const stat = await client.exists(path)
     if (stat === null) continue
     const ours = !options.ephemeral || stat.ephemeralOwner === client.sessionId

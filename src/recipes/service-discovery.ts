@@ -17,7 +17,7 @@ import type { StateChange } from '../session/state.js'
 import { backOff, deferred, isRetryable, sleep, whenReadable } from './connection.js'
 import { type ServiceInstance, parseServiceInstance } from './service-instance.js'
 import { DEFAULT_SERVICES_PATH } from './service-registry.js'
-import { childPath, nodeName } from './znode-paths.js'
+import { basename, joinPath } from '../paths.js'
 
 /** How {@link ServiceDiscovery.pick} chooses: uniformly at random, or each in turn (Curator's two strategies). */
 export type PickStrategy = 'random' | 'roundRobin'
@@ -112,7 +112,7 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
 
   private readonly onDataEvent = (event: WatchedEvent): void => {
     if (this.closed || (event.type !== 'NodeDataChanged' && event.type !== 'NodeDeleted')) return
-    this.needData.add(nodeName(event.path))
+    this.needData.add(basename(event.path))
     void this.pump()
   }
 
@@ -125,7 +125,7 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
     super()
     this.client = client
     this.service = service
-    this.path = childPath(options.basePath ?? DEFAULT_SERVICES_PATH, service)
+    this.path = joinPath(options.basePath ?? DEFAULT_SERVICES_PATH, service)
     validatePath(this.path, 'service path')
     // The first read may fail; start() reports it, so an unobserved rejection must not crash.
     this.firstRead.promise.catch(() => {})
@@ -251,7 +251,7 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
     this.firstRead.reject(new Error(`service discovery of ${this.service} was closed before its first read`))
     for (const listener of [...this.snapshotListeners]) listener(null)
     // Leave no watches behind on the server (local: also when it cannot be reached).
-    const removals = [...this.nodes.keys()].map((name) => this.removeWatch(childPath(this.path, name), 'data', this.onDataEvent))
+    const removals = [...this.nodes.keys()].map((name) => this.removeWatch(joinPath(this.path, name), 'data', this.onDataEvent))
     removals.push(this.removeWatch(this.path, 'children', this.onChildEvent))
     if (this.watchingExistence) removals.push(this.removeWatch(this.path, 'data', this.onExistsEvent))
     await Promise.all(removals)
@@ -335,7 +335,7 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
   }
 
   private async readInstance(name: string): Promise<Entry<P> | null> {
-    const path = childPath(this.path, name)
+    const path = joinPath(this.path, name)
     let data: Buffer
     try {
       data = (await this.client.getData(path, { watcher: this.onDataEvent })).data
@@ -411,7 +411,7 @@ export async function listServices(client: ZooKeeperClient, basePath: string = D
  * ```
  */
 export async function queryInstances<P = unknown>(client: ZooKeeperClient, service: string, options: ServiceDiscoveryOptions = {}): Promise<ServiceInstance<P>[]> {
-  const path = childPath(options.basePath ?? DEFAULT_SERVICES_PATH, service)
+  const path = joinPath(options.basePath ?? DEFAULT_SERVICES_PATH, service)
   let names: string[]
   try {
     names = (await client.getChildren(path)).children
@@ -421,7 +421,7 @@ export async function queryInstances<P = unknown>(client: ZooKeeperClient, servi
   }
   const read = await Promise.all(
     names.map((name) =>
-      client.getData(childPath(path, name)).then(
+      client.getData(joinPath(path, name)).then(
         ({ data }) => {
           try {
             return parseServiceInstance<P>(data)

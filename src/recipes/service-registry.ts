@@ -18,7 +18,7 @@ import { backOff, clientClosedError, deferred, type Deferred, isRetryable, isWri
 import { createWithParents } from './mkdirp.js'
 import { protectedCreate } from './protected-create.js'
 import { type ServiceInstance, type ServiceInstanceInput, serializeServiceInstance, serviceInstance } from './service-instance.js'
-import { childPath } from './znode-paths.js'
+import { joinPath } from '../paths.js'
 
 /** Where Curator-compatible services live unless told otherwise. Curator itself has no default: use the Java side's `basePath`. */
 export const DEFAULT_SERVICES_PATH = '/services'
@@ -396,7 +396,7 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
   }
 
   private instancePath(service: string, id: string): string {
-    return childPath(childPath(this.basePath, service), id)
+    return joinPath(joinPath(this.basePath, service), id)
   }
 
   private assertOpen(what: string): void {
