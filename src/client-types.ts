@@ -4,6 +4,7 @@
 import type { WatchedEvent } from './events.js'
 import type { CreateModeName } from './options.js'
 import type { ACL, Stat } from './protocol/records.js'
+import type { SaslOptions } from './session/sasl.js'
 import type { SessionOptions } from './session/session.js'
 
 /** Options of {@link createClient}. */
@@ -26,6 +27,12 @@ export interface ClientOptions {
   renewExpiredSession?: boolean
   /** Attach to an existing session (its id and password) instead of creating one. */
   session?: { id: bigint; password: Buffer }
+  /**
+   * SASL credentials (DIGEST-MD5, the server's `DigestLoginModule` users), presented after every
+   * handshake; other requests wait until the server accepted them. A refusal closes the client
+   * with AuthFailedError. The session then has the identity `sasl:<username>`.
+   */
+  sasl?: SaslOptions
   /** Credentials to present on every connection, from the first one on. */
   auth?: readonly { scheme: string; auth: string | Buffer }[]
   /** ACL for creates that give none (default `Acls.open`). */

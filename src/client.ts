@@ -39,6 +39,7 @@ import {
   WhoAmIResponseCodec,
 } from './protocol/responses.js'
 import { parseConnectString } from './session/hosts.js'
+import { validateSaslOptions } from './session/sasl.js'
 import { type RequestContext, Session, defaultSessionOptions } from './session/session.js'
 import type { ConnectionState, StateChange } from './session/state.js'
 import { stateStream } from './state-stream.js'
@@ -93,6 +94,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       reconnectDelay: options.reconnectDelay ?? defaultSessionOptions.reconnectDelay,
       renewExpiredSession: options.renewExpiredSession ?? true,
       session: options.session,
+      sasl: validateSaslOptions(options.sasl),
     })
     this.watches = new ClientWatches(this.session, this.chroot, (operation, path, callOptions) => this.context(operation, path, callOptions))
     this.session.on('state', (change: StateChange) => this.emit('state', change))

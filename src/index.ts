@@ -33,6 +33,7 @@ export { type WatchedEvent, type WatchEventState, type WatchEventType } from './
 export { type CreateModeName, type DataInput } from './options.js'
 export { PersistentWatch } from './persistent-watch.js'
 export { type ConnectionState, type StateChange } from './session/state.js'
+export { type SaslOptions } from './session/sasl.js'
 export { type Op, type OpResult, type ReadOp, type ReadResult, Transaction } from './transaction.js'
 export { CreateMode, ErrorCode, EventType, KeeperState, Perms, WatcherType } from './protocol/constants.js'
 export type { ACL, ClientInfo, Id, Stat } from './protocol/records.js'

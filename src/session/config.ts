@@ -5,6 +5,7 @@
 import { DEFAULT_MAX_PACKET_LENGTH } from '../protocol/constants.js'
 import { type Clock, systemClock } from './clock.js'
 import type { HostAddress } from './hosts.js'
+import type { SaslOptions } from './sasl.js'
 import { openSocket, type Transport } from './transport.js'
 
 /** Options of a session. */
@@ -27,6 +28,8 @@ export interface SessionOptions {
   renewExpiredSession: boolean
   /** Resume an existing session instead of creating one. */
   session: { id: bigint; password: Buffer } | undefined
+  /** SASL credentials, presented after every handshake before any other request goes out. */
+  sasl: SaslOptions | undefined
   /** Shuffle hosts with this source of randomness (tests pass a fixed one). */
   random: () => number
   /** Clock and timers (tests may replace them). */
@@ -45,6 +48,7 @@ export const defaultSessionOptions: Omit<SessionOptions, 'hosts'> = {
   reconnectDelay: { initialMs: 50, maxMs: 1_000 },
   renewExpiredSession: true,
   session: undefined,
+  sasl: undefined,
   random: Math.random,
   clock: systemClock,
   transport: openSocket,

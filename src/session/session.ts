@@ -5,7 +5,7 @@
  * connection's socket, framing and heartbeat live in a {@link Connection}.
  */
 import { EventEmitter } from 'node:events'
-import { ClientClosedError, ConnectionLossError, InvalidArgumentError, ProtocolError, SessionExpiredError } from '../errors.js'
+import { AuthFailedError, ClientClosedError, ConnectionLossError, InvalidArgumentError, ProtocolError, SessionExpiredError } from '../errors.js'
 import type { Codec } from '../protocol/codec.js'
 import { ConnectRequestCodec, ConnectResponseCodec } from '../protocol/connect.js'
 import { EventType, KeeperState, OpCode, SESSION_PASSWORD_LENGTH, Xid } from '../protocol/constants.js'
@@ -19,6 +19,7 @@ import { HostList } from './hosts.js'
 import { Queue } from './pending.js'
 import { rearmWatches } from './rearm.js'
 import { Request, type RequestContext } from './request.js'
+import { type SaslOptions, authenticateSasl, saslTokenRequest } from './sasl.js'
 import { type ConnectionState, type StateChange, type WireState, canTransition } from './state.js'
 import { WatchRegistry, callWatcher } from './watches.js'
 
@@ -42,6 +43,8 @@ export class Session extends EventEmitter {
   private readonly pending = new Queue<Request>()
   private readonly waiting = new Queue<Request>()
   private readonly credentials = new Credentials()
+  /** The SASL exchange on the current connection, if under way; other requests wait for it. */
+  private saslRun: Promise<void> | null = null
 
   private conn: Connection | null = null
   private wire: WireState = 'connecting'
@@ -121,7 +124,7 @@ export class Session extends EventEmitter {
     const req = new Request(opcode, codec, body, decode, context)
     if (context.signal !== undefined || context.timeoutMs !== undefined) req.watchForAbandon(this.clock, this.abandon)
     if (!req.settled) {
-      if (this.sendable() !== null && this.waiting.length === 0 && this.pending.length < this.options.maxInFlight) this.send(req)
+      if (this.saslRun === null && this.sendable() !== null && this.waiting.length === 0 && this.pending.length < this.options.maxInFlight) this.send(req)
       else this.waiting.push(req)
     }
     return req.promise as Promise<T>
@@ -186,10 +189,34 @@ export class Session extends EventEmitter {
 
   /** Sends waiting requests while there is room in the window. */
   private pump(): void {
-    while (this.waiting.length > 0 && this.pending.length < this.options.maxInFlight && this.sendable() !== null) {
+    while (this.saslRun === null && this.waiting.length > 0 && this.pending.length < this.options.maxInFlight && this.sendable() !== null) {
       const req = this.waiting.shift()!
       if (!req.settled) this.send(req)
     }
+  }
+
+  /**
+   * Authenticates a new connection with SASL before anything else is sent from the queue: a new
+   * exchange on every connection, as ClientCnxn makes a new ZooKeeperSaslClient per connection.
+   * A refusal is final (AUTH_FAILED); a lost connection tries again on the next one.
+   */
+  private startSasl(conn: Connection, options: SaslOptions): void {
+    const run = authenticateSasl(options, (token) => {
+      if (conn !== this.conn || this.closing) return Promise.reject(new ConnectionLossError({ message: `connection to ${conn.address} ended during SASL authentication` }))
+      const req = saslTokenRequest(token)
+      this.send(req, conn)
+      return req.promise as Promise<Buffer | null>
+    })
+    this.saslRun = run
+    run.then(() => {
+      if (this.saslRun !== run) return
+      this.saslRun = null
+      if (conn === this.conn) this.pump()
+    }, (error: unknown) => {
+      if (this.saslRun !== run) return
+      this.saslRun = null
+      if (conn === this.conn && error instanceof AuthFailedError) this.shutDown(error, 'SASL authentication failed')
+    })
   }
 
   // ---------------------------------------------------------------- connections
@@ -295,7 +322,9 @@ export class Session extends EventEmitter {
         this.send(req, conn)
       })
     }
-    this.pump()
+    // With SASL, queued requests wait for the exchange (ClientCnxn tunnelAuthInProgress).
+    if (this.options.sasl !== undefined) this.startSasl(conn, this.options.sasl)
+    else this.pump()
     conn.scheduleFlush()
     const next: ConnectionState = response.readOnly ? 'readOnly' : this.appState === 'initial' ? 'connected' : 'reconnected'
     this.transition(next, newSession, `${newSession ? 'new session' : 'resumed session'} 0x${this.sessionId.toString(16)} on ${conn.address}, timeout ${this.negotiatedTimeout} ms`)
@@ -418,6 +447,8 @@ export class Session extends EventEmitter {
   }
 
   private async closeGracefully(): Promise<void> {
+    // Requests held for SASL go out after it, and closeSession after them.
+    if (this.saslRun !== null) await this.saslRun.catch(noop)
     const conn = this.sendable()
     if (conn !== null && this.sessionId !== 0n) {
       // Everything asked for before close() goes out first, then closeSession, whatever the
