@@ -89,6 +89,7 @@ export class HostList {
   private readonly hosts: HostAddress[]
   private index = -1
   private attemptsInPass = 0
+  private preferred: HostAddress | null = null
 
   constructor(hosts: readonly HostAddress[], random: () => number = Math.random) {
     this.hosts = [...hosts]
@@ -105,9 +106,29 @@ export class HostList {
 
   /** The next server to try. */
   next(): HostAddress {
+    const preferred = this.preferred
+    if (preferred !== null) {
+      this.preferred = null
+      this.attemptsInPass++
+      return preferred
+    }
     this.index = (this.index + 1) % this.hosts.length
     this.attemptsInPass++
     return this.hosts[this.index]!
+  }
+
+  /**
+   * Makes `host` the next server {@link next} returns, once (a read-write server found while
+   * connected to a read-only one). The round-robin then carries on after it.
+   */
+  prefer(host: HostAddress): void {
+    const i = this.hosts.findIndex((h) => h.host === host.host && h.port === host.port)
+    if (i === -1) {
+      this.preferred = host
+    } else {
+      this.preferred = null
+      this.index = (i - 1 + this.hosts.length) % this.hosts.length
+    }
   }
 
   /** True once every server has been tried since the last {@link connected}. */

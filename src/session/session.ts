@@ -15,8 +15,9 @@ import { Credentials } from './auth.js'
 import type { Clock, TimerHandle } from './clock.js'
 import { HOLD_WHILE_UNANSWERED, SET_WATCHES_MAX_LENGTH, type SessionOptions } from './config.js'
 import { Connection } from './connection.js'
-import { HostList } from './hosts.js'
+import { HostList, formatHost } from './hosts.js'
 import { Queue } from './pending.js'
+import { ReadOnlyProbe, otherHosts } from './read-only-probe.js'
 import { rearmWatches } from './rearm.js'
 import { Request, type RequestContext } from './request.js'
 import { type SaslOptions, authenticateSasl, saslTokenRequest } from './sasl.js'
@@ -60,6 +61,14 @@ export class Session extends EventEmitter {
   private readonly reader = new Reader(Buffer.alloc(0))
   /** Time of the last byte received from any server (drives local expiry). */
   private lastHeard: number
+  /**
+   * True once connected to a read-write server (or given a session to resume). Until then every
+   * ConnectRequest asks for a new session: read-only servers hand out local sessions the quorum
+   * never learns of (ClientCnxn `seenRwServerBefore`).
+   */
+  private seenRwServerBefore: boolean
+  /** The search for a read-write server while connected to a read-only one. */
+  private readOnlyProbe: ReadOnlyProbe | null = null
 
   /** Current session id; 0n before the first handshake and after an expiry. */
   sessionId = 0n
@@ -88,6 +97,7 @@ export class Session extends EventEmitter {
       this.sessionId = options.session.id
       this.sessionPassword = options.session.password
     }
+    this.seenRwServerBefore = options.session !== undefined
     this.lastHeard = this.clock.now()
   }
 
@@ -253,13 +263,18 @@ export class Session extends EventEmitter {
       protocolVersion: 0,
       lastZxidSeen: this.lastZxid,
       timeOut: this.options.sessionTimeout,
-      sessionId: this.sessionId,
+      sessionId: this.requestedSessionId(),
       passwd: this.sessionPassword,
       readOnly: this.options.canBeReadOnly,
     })
     w.endFrame(start)
     // Nothing else is written until the ConnectResponse arrives (ClientCnxnSocketNIO.doIO).
     conn.flush()
+  }
+
+  /** The session id a ConnectRequest asks to resume: 0n (a new session) until a read-write server was seen. */
+  private requestedSessionId(): bigint {
+    return this.seenRwServerBefore ? this.sessionId : 0n
   }
 
   private onFrame(buf: Buffer, start: number, end: number): void {
@@ -298,7 +313,10 @@ export class Session extends EventEmitter {
       this.dropConnection(new SessionExpiredError({ message: `session 0x${this.sessionId.toString(16)} has expired (server ${conn.address} refused to resume it); its ephemeral nodes and watches are gone` }), true)
       return
     }
-    if (this.sessionId !== 0n && response.sessionId !== this.sessionId) {
+    // A request for a new session (sessionId 0, sent until a read-write server was seen) that
+    // gets one is no expiry: the read-only server's local session was never resumable.
+    const requested = this.requestedSessionId()
+    if (requested !== 0n && response.sessionId !== this.sessionId) {
       this.expire(`the server gave a new session 0x${response.sessionId.toString(16)} instead of resuming 0x${this.sessionId.toString(16)}`)
       // Without renewal the expiry closed the client; the new session is not ours to use.
       if (this.closing) return
@@ -310,11 +328,13 @@ export class Session extends EventEmitter {
     this.failedAttempts = 0
     this.hostList.connected()
     this.clearExpiryTimer()
+    if (!response.readOnly) this.seenRwServerBefore = true
     this.wire = response.readOnly ? 'connectedReadOnly' : 'connected'
     conn.establish(this.negotiatedTimeout)
     // Order matters: credentials first, then watches, then queued requests (primeConnection).
     this.credentials.writeAll(conn.out)
-    if (!newSession && this.watches.size > 0) {
+    // Watches set through a read-only server's local session carry over to the next one, as in ClientCnxn.
+    if ((!newSession || requested === 0n) && this.watches.size > 0) {
       rearmWatches(this.watches, this.lastZxid, SET_WATCHES_MAX_LENGTH, (opcode, codec, body) => {
         // A failed re-arm shows up as a dropped connection, which re-arms again; nothing to report.
         const req = new Request(opcode, codec, body, null, { operation: 'setWatches' })
@@ -328,6 +348,25 @@ export class Session extends EventEmitter {
     conn.scheduleFlush()
     const next: ConnectionState = response.readOnly ? 'readOnly' : this.appState === 'initial' ? 'connected' : 'reconnected'
     this.transition(next, newSession, `${newSession ? 'new session' : 'resumed session'} 0x${this.sessionId.toString(16)} on ${conn.address}, timeout ${this.negotiatedTimeout} ms`)
+    if (response.readOnly && conn === this.conn && !this.closing) this.startReadOnlyProbe(conn)
+  }
+
+  /** While connected read-only, asks the other servers `isro` and moves to the first read-write one. */
+  private startReadOnlyProbe(conn: Connection): void {
+    this.stopReadOnlyProbe()
+    const settings = { transport: this.options.transport, clock: this.clock }
+    const probe = new ReadOnlyProbe(otherHosts(this.options.hosts, conn.address), settings, (host) => {
+      if (this.readOnlyProbe !== probe || conn !== this.conn || this.closing) return
+      this.hostList.prefer(host)
+      this.dropConnection(new ConnectionLossError({ message: `leaving read-only server ${conn.address}: ${formatHost(host)} serves reads and writes` }))
+    })
+    this.readOnlyProbe = probe
+    probe.start()
+  }
+
+  private stopReadOnlyProbe(): void {
+    this.readOnlyProbe?.stop()
+    this.readOnlyProbe = null
   }
 
   private onNotification(r: Reader): void {
@@ -344,6 +383,7 @@ export class Session extends EventEmitter {
    * lives on: the next server is tried, unless the session has expired or the client is closing.
    */
   private dropConnection(reason: Error, sessionExpired = false): void {
+    this.stopReadOnlyProbe()
     const conn = this.conn
     if (conn === null) return
     this.conn = null
@@ -384,7 +424,8 @@ export class Session extends EventEmitter {
 
   /** While disconnected, declare the session lost once no server could still be holding it. */
   private armLocalExpiry(): void {
-    if (this.sessionId === 0n || this.expiryTimer !== undefined) return
+    // A session that only ever lived on read-only servers is never resumed, so it cannot expire.
+    if (this.sessionId === 0n || !this.seenRwServerBefore || this.expiryTimer !== undefined) return
     // ZOOKEEPER-4508 (3.9.3): no bytes from any server for 4/3 of the negotiated timeout.
     const deadline = this.lastHeard + Math.floor((this.negotiatedTimeout * 4) / 3)
     this.expiryTimer = this.clock.setTimeout(() => {
