@@ -13,7 +13,12 @@ export interface ClientOptions {
   sessionTimeout?: number
   /** Per-attempt connect timeout in ms (default: session timeout / number of hosts). */
   connectTimeout?: number
-  /** Accept read-only servers while no quorum is reachable (default false). */
+  /**
+   * Accept read-only servers while no quorum is reachable (default false): reads work, writes fail
+   * with NotReadOnlyError, and the client moves to a read-write server as soon as one answers
+   * (probed with `isro`). The servers need `readonlymode.enabled=true` and
+   * `localSessionsEnabled=true` to hand read-only clients a session.
+   */
   readOnly?: boolean
   /** Largest frame sent or accepted, in bytes (default 0xfffff, the server's jute.maxbuffer). */
   maxPacketLength?: number
