@@ -50,6 +50,18 @@ export interface Measured<T> {
   serverCpuPct: number | null
 }
 
+/** The figures every throughput workload reports for `ops` operations measured as `m`. */
+export function throughput(ops: number, m: Measured<unknown>): { ops: number; opsPerSec: number; cpuUsPerOp: number; systemUsPerOp: number; clientCpuPct: number; serverCpuPct: number | null } {
+  return {
+    ops,
+    opsPerSec: ops / (m.wallMs / 1000),
+    cpuUsPerOp: m.cpuUs / ops,
+    systemUsPerOp: m.systemUs / ops,
+    clientCpuPct: m.clientCpuPct,
+    serverCpuPct: m.serverCpuPct,
+  }
+}
+
 export interface RunContext {
   client: ClientName
   connectString: string

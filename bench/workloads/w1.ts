@@ -6,7 +6,7 @@ import { scaled } from '../lib/args.js'
 import { CLIENTS } from '../lib/clients.js'
 import { PAYLOAD, quantile, sequentialTimed } from '../lib/measure.js'
 import { ensureNode } from '../lib/server.js'
-import { type Workload, runIfMain } from '../lib/workload.js'
+import { type Workload, runIfMain, throughput } from '../lib/workload.js'
 
 export const dataNode = (root: string): string => `${root}/data`
 
@@ -23,16 +23,7 @@ export const w1: Workload = {
     await sequentialTimed(scaled(1_000, ctx.scale, 20), read, 60_000, 'W1 warm-up')
     const m = await ctx.measure(() => sequentialTimed(count, read, 120_000, 'W1'))
     await client.close()
-    return {
-      ops: count,
-      opsPerSec: count / (m.wallMs / 1000),
-      p50Us: quantile(m.value, 0.5),
-      p99Us: quantile(m.value, 0.99),
-      cpuUsPerOp: m.cpuUs / count,
-      systemUsPerOp: m.systemUs / count,
-      clientCpuPct: m.clientCpuPct,
-      serverCpuPct: m.serverCpuPct,
-    }
+    return { ...throughput(count, m), p50Us: quantile(m.value, 0.5), p99Us: quantile(m.value, 0.99) }
   },
 }
 

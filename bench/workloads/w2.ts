@@ -6,7 +6,7 @@ import { scaled } from '../lib/args.js'
 import { CLIENTS } from '../lib/clients.js'
 import { PAYLOAD, pipelined } from '../lib/measure.js'
 import { ensureNode } from '../lib/server.js'
-import { type Workload, runIfMain } from '../lib/workload.js'
+import { type Workload, runIfMain, throughput } from '../lib/workload.js'
 import { dataNode } from './w1.js'
 
 export const WINDOW = 1_000
@@ -24,14 +24,7 @@ export const w2: Workload = {
     await pipelined(scaled(20_000, ctx.scale, 1_000), WINDOW, read, 60_000, 'W2 warm-up')
     const m = await ctx.measure(() => pipelined(count, WINDOW, read, 120_000, 'W2'))
     await client.close()
-    return {
-      ops: count,
-      opsPerSec: count / (m.wallMs / 1000),
-      cpuUsPerOp: m.cpuUs / count,
-      systemUsPerOp: m.systemUs / count,
-      clientCpuPct: m.clientCpuPct,
-      serverCpuPct: m.serverCpuPct,
-    }
+    return throughput(count, m)
   },
 }
 

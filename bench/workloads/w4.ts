@@ -6,7 +6,7 @@ import { scaled } from '../lib/args.js'
 import { CLIENTS } from '../lib/clients.js'
 import { pipelined } from '../lib/measure.js'
 import { createMany, ensureNode } from '../lib/server.js'
-import { type Workload, runIfMain } from '../lib/workload.js'
+import { type Workload, runIfMain, throughput } from '../lib/workload.js'
 
 export const CHILDREN = 10_000
 const parentOf = (root: string): string => `${root}/w4`
@@ -36,14 +36,7 @@ export const w4: Workload = {
     if (wrong > 0) throw new Error(`${parent} does not have ${CHILDREN} children; run the set-up`)
     const m = await ctx.measure(() => pipelined(count, 1, list, 120_000, 'W4'))
     await client.close()
-    return {
-      ops: count,
-      opsPerSec: count / (m.wallMs / 1000),
-      cpuUsPerOp: m.cpuUs / count,
-      systemUsPerOp: m.systemUs / count,
-      clientCpuPct: m.clientCpuPct,
-      serverCpuPct: m.serverCpuPct,
-    }
+    return throughput(count, m)
   },
 }
 
