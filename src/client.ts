@@ -51,6 +51,11 @@ export type { CallOptions, ChildrenResult, ClientOptions, CreateOptions, CreateR
 const EMPTY = Buffer.alloc(0)
 const CONFIG_NODE = '/zookeeper/config'
 
+/** States in which the client serves requests (reads, at least). */
+function isUsable(state: ConnectionState | 'initial'): boolean {
+  return state === 'connected' || state === 'reconnected' || state === 'readOnly'
+}
+
 /** Events of a {@link ZooKeeperClient}, for typed listeners. */
 export interface ClientEvents {
   /** The connection state changed. */
@@ -135,44 +140,50 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
   }
 
   /**
-   * Resolves once the client is connected (immediately if it is); rejects if it closes first or
-   * the timeout passes.
+   * Resolves once the client is connected, read-only servers included (immediately if it is).
+   * Rejects with ClientClosedError if it closes first, and with ConnectionLossError once
+   * `timeout` (default: the client's `requestTimeout`, else none) passes.
    */
   connected(options: CallOptions = {}): Promise<void> {
-    const usable = (s: ConnectionState | 'initial'): boolean => s === 'connected' || s === 'reconnected' || s === 'readOnly'
-    if (usable(this.state)) return Promise.resolve()
+    return this.waitForState(isUsable, { ...options, timeout: options.timeout ?? this.requestTimeout })
+  }
+
+  /**
+   * Resolves once `ready` holds for the connection state (at once if it does already). For example,
+   * to wait until writes are possible (not on a read-only server):
+   * `await zk.waitForState((s) => s === 'connected' || s === 'reconnected')`.
+   * Rejects with ClientClosedError if the client closes first, with the signal's reason when it
+   * aborts, and with ConnectionLossError after `timeout` ms (no timeout unless one is given).
+   */
+  waitForState(ready: (state: ConnectionState | 'initial') => boolean, options: CallOptions = {}): Promise<void> {
+    if (ready(this.state)) return Promise.resolve()
     if (this.state === 'closed') return Promise.reject(new ClientClosedError())
+    const { signal, timeout } = options
+    if (signal?.aborted) return Promise.reject(signal.reason)
     return new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined
-      const cleanup = (): void => {
+      const finish = (error?: unknown): void => {
         this.off('state', onState)
-        options.signal?.removeEventListener('abort', onAbort)
+        signal?.removeEventListener('abort', onAbort)
         if (timer !== undefined) clearTimeout(timer)
+        if (error === undefined) resolve()
+        else reject(error)
       }
       const onState = (change: StateChange): void => {
-        if (usable(change.state)) {
-          cleanup()
-          resolve()
-        } else if (change.state === 'closed') {
-          cleanup()
-          reject(new ConnectionLossError({ message: `the client closed before connecting: ${change.reason}` }))
-        }
+        if (ready(change.state)) finish()
+        else if (change.state === 'closed') finish(new ClientClosedError({ message: `the client closed while waiting for its connection: ${change.reason}` }))
       }
-      const onAbort = (): void => {
-        cleanup()
-        reject(options.signal!.reason)
-      }
+      const onAbort = (): void => finish(signal!.reason)
       this.on('state', onState)
-      options.signal?.addEventListener('abort', onAbort, { once: true })
-      const timeout = options.timeout ?? this.requestTimeout
+      signal?.addEventListener('abort', onAbort, { once: true })
       if (timeout !== undefined) {
         timer = setTimeout(() => {
-          cleanup()
-          reject(new ConnectionLossError({ message: `could not connect to ZooKeeper within ${timeout} ms (last tried ${this.currentServer ?? 'no server'}); check the connect string and that the ensemble is up` }))
+          finish(new ConnectionLossError({ message: `the connection did not get there within ${timeout} ms (state ${this.state}, last tried ${this.currentServer ?? 'no server'}); check the connect string and that the ensemble is up` }))
         }, timeout)
       }
     })
   }
+
 
   /**
    * Connection state changes as an async iterator: `for await (const change of zk.states()) ...`.

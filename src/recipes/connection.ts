@@ -5,7 +5,7 @@
 import type { ZooKeeperClient } from '../client.js'
 import { ClientClosedError, ZooKeeperError } from '../errors.js'
 import { ErrorCode } from '../protocol/constants.js'
-import type { ConnectionState, StateChange } from '../session/state.js'
+import type { ConnectionState } from '../session/state.js'
 
 /** True when writes can be sent: connected to a read-write server. */
 export function isWritable(state: ConnectionState | 'initial'): boolean {
@@ -49,28 +49,8 @@ export function clientClosedError(what: string): ZooKeeperError {
  */
 export function whenState(client: ZooKeeperClient, ready: (state: ConnectionState | 'initial') => boolean, what: string, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason)
-  if (ready(client.state)) return Promise.resolve()
-  if (client.state === 'closed') return Promise.reject(clientClosedError(what))
-  return new Promise<void>((resolve, reject) => {
-    const cleanup = (): void => {
-      client.off('state', onState)
-      signal?.removeEventListener('abort', onAbort)
-    }
-    const onState = (change: StateChange): void => {
-      if (ready(change.state)) {
-        cleanup()
-        resolve()
-      } else if (change.state === 'closed') {
-        cleanup()
-        reject(clientClosedError(what))
-      }
-    }
-    const onAbort = (): void => {
-      cleanup()
-      reject(signal!.reason)
-    }
-    client.on('state', onState)
-    signal?.addEventListener('abort', onAbort, { once: true })
+  return client.waitForState(ready, { signal }).catch((error: unknown) => {
+    throw error instanceof ClientClosedError ? clientClosedError(what) : error
   })
 }
 

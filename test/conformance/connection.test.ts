@@ -160,3 +160,31 @@ describe('state iteration and connection errors', () => {
     expect(afterClose).toBeInstanceOf(ClientClosedError)
   })
 })
+
+describe('waitForState', () => {
+  const writable = (s: string): boolean => s === 'connected' || s === 'reconnected'
+
+  it('resolves at once when the state already holds, and on the change that makes it hold', async () => {
+    const { connectString } = await chrootClient()
+    const zk = createClient(connectString, { sessionTimeout: 5_000 })
+    const waiting = zk.waitForState(writable)
+    await waiting
+    expect(zk.state).toBe('connected')
+    await zk.waitForState(writable)
+    await zk.close()
+  })
+
+  it('rejects with the abort reason, with ClientClosedError when the client closes, and after a timeout', async () => {
+    // Nothing listens on port 1: the client never connects.
+    const zk = createClient('127.0.0.1:1', { sessionTimeout: 2_000 })
+    const controller = new AbortController()
+    const aborted = zk.waitForState(writable, { signal: controller.signal }).catch((e: unknown) => e)
+    controller.abort(new Error('no longer needed'))
+    expect(((await aborted) as Error).message).toBe('no longer needed')
+    const timedOut = await zk.waitForState(writable, { timeout: 50 }).catch((e: unknown) => e)
+    expect(timedOut).toBeInstanceOf(ConnectionLossError)
+    const closing = zk.waitForState(writable).catch((e: unknown) => e)
+    await zk.close()
+    expect(await closing).toBeInstanceOf(ClientClosedError)
+  })
+})
