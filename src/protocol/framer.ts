@@ -2,7 +2,7 @@
  * Frame boundaries on a ZooKeeper byte stream: every message is a 4-byte big-endian length and
  * that many bytes of payload.
  */
-import { ProtocolError } from '../errors.js'
+import { ProtocolError } from '../common/errors.js'
 import { DEFAULT_MAX_PACKET_LENGTH } from './constants.js'
 
 /** Receives one frame's payload as `buf[start, end)`. */

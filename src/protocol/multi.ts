@@ -4,7 +4,7 @@
  * pairs closed by a header with `done = true`. There is no count, so a decoder cannot
  * pre-allocate: the lists grow with the bytes actually read.
  */
-import { ProtocolError } from '../errors.js'
+import { ProtocolError } from '../common/errors.js'
 import type { Codec } from './codec.js'
 import type { Reader } from './reader.js'
 import {

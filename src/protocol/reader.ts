@@ -5,7 +5,7 @@
  * however hostile, can make the decoder read out of bounds, allocate more than the frame holds,
  * or throw anything but a {@link ProtocolError} that names the offset.
  */
-import { ProtocolError } from '../errors.js'
+import { ProtocolError } from '../common/errors.js'
 
 const NULL_LENGTH = -1
 

@@ -5,7 +5,7 @@
  * into one socket write), so it grows geometrically and is reset rather than reallocated.
  */
 
-import { InvalidArgumentError } from '../errors.js'
+import { InvalidArgumentError } from '../common/errors.js'
 
 const INITIAL_CAPACITY = 4096
 

@@ -2,8 +2,8 @@
  * What every recipe needs from the connection state: whether the client can take writes now,
  * waiting until it can, and which failures are worth another attempt once it can.
  */
-import type { ZooKeeperClient } from '../client.js'
-import { ClientClosedError, ZooKeeperError } from '../errors.js'
+import type { ZooKeeperClient } from '../client/client.js'
+import { ClientClosedError, ZooKeeperError } from '../common/errors.js'
 import { ErrorCode } from '../protocol/constants.js'
 import type { ConnectionState } from '../session/state.js'
 

@@ -10,14 +10,14 @@
  */
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import type { ZooKeeperClient } from '../client.js'
-import { BadVersionError, InvalidArgumentError, NoNodeError } from '../errors.js'
-import type { WatchedEvent } from '../events.js'
-import { validatePath } from '../paths.js'
+import type { ZooKeeperClient } from '../client/client.js'
+import { BadVersionError, InvalidArgumentError, NoNodeError } from '../common/errors.js'
+import type { WatchedEvent } from '../client/watch-event.js'
+import { validatePath } from '../common/paths.js'
 import type { StateChange } from '../session/state.js'
 import { backOff, clientClosedError, type Deferred, deferred, isRetryable, isWritable, retrying, sleep, whenWritable } from './connection.js'
 import { findProtectedNode, protectedCreate } from './protected-create.js'
-import { basename, joinPath } from '../paths.js'
+import { basename, joinPath } from '../common/paths.js'
 
 /** Curator LeaderLatch's `LOCK_NAME`: the part of a candidate's name before its sequence. */
 export const LATCH_PREFIX = 'latch-'

@@ -4,11 +4,11 @@
  * Optimistic: the node itself is created first, so when the parents exist (the usual case) it
  * costs one round trip. Only a `NoNode` answer makes it look at the parents.
  */
-import type { CallOptions, CreateOptions, CreateResult, ZooKeeperClient } from '../client.js'
-import { NoAuthError, NodeExistsError, NoNodeError } from '../errors.js'
-import type { DataInput } from '../options.js'
+import type { CallOptions, CreateOptions, CreateResult, ZooKeeperClient } from '../client/client.js'
+import { NoAuthError, NodeExistsError, NoNodeError } from '../common/errors.js'
+import type { DataInput } from '../client/arguments.js'
 import type { ACL } from '../protocol/records.js'
-import { ancestorsOf } from '../paths.js'
+import { ancestorsOf } from '../common/paths.js'
 
 /**
  * How missing parents are created: `'persistent'` nodes stay until deleted; `'container'` nodes

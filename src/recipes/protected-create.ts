@@ -4,13 +4,13 @@
  * parent, instead of blindly creating a second sequential node.
  */
 import { randomUUID } from 'node:crypto'
-import type { CreateOptions, CreateResult, ZooKeeperClient } from '../client.js'
-import { BadVersionError, InvalidArgumentError, NoNodeError } from '../errors.js'
-import type { DataInput } from '../options.js'
+import type { CreateOptions, CreateResult, ZooKeeperClient } from '../client/client.js'
+import { BadVersionError, InvalidArgumentError, NoNodeError } from '../common/errors.js'
+import type { DataInput } from '../client/arguments.js'
 import { CreateMode } from '../protocol/constants.js'
 import { backOff, isRetryable, whenWritable } from './connection.js'
 import { createWithParents, type ParentMode } from './mkdirp.js'
-import { basename, joinPath, parentOf } from '../paths.js'
+import { basename, joinPath, parentOf } from '../common/paths.js'
 
 /** First characters of a protected node's name (Curator's `ProtectedUtils.PROTECTED_PREFIX`). */
 export const PROTECTED_PREFIX = '_c_'

@@ -9,15 +9,15 @@
  * (after an expiry) has no watches left, and a full read costs little.
  */
 import { EventEmitter } from 'node:events'
-import type { ZooKeeperClient } from '../client.js'
-import { NoNodeError } from '../errors.js'
-import type { WatchedEvent } from '../events.js'
-import { validatePath } from '../paths.js'
+import type { ZooKeeperClient } from '../client/client.js'
+import { NoNodeError } from '../common/errors.js'
+import type { WatchedEvent } from '../client/watch-event.js'
+import { validatePath } from '../common/paths.js'
 import type { StateChange } from '../session/state.js'
 import { backOff, deferred, isRetryable, sleep, whenReadable } from './connection.js'
 import { type ServiceInstance, parseServiceInstance } from './service-instance.js'
 import { DEFAULT_SERVICES_PATH } from './service-registry.js'
-import { basename, joinPath } from '../paths.js'
+import { basename, joinPath } from '../common/paths.js'
 
 /** How {@link ServiceDiscovery.pick} chooses: uniformly at random, or each in turn (Curator's two strategies). */
 export type PickStrategy = 'random' | 'roundRobin'

@@ -18,7 +18,7 @@
  *   payload object is written as given; add `"@class"` yourself if Java readers expect a class.
  */
 import { randomUUID } from 'node:crypto'
-import { InvalidArgumentError } from '../errors.js'
+import { InvalidArgumentError } from '../common/errors.js'
 
 /** How a registered instance is kept: by its session (`DYNAMIC…`) or until deleted (`STATIC`, `PERMANENT`). */
 export type ServiceType = 'DYNAMIC' | 'STATIC' | 'PERMANENT' | 'DYNAMIC_SEQUENTIAL'

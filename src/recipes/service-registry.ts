@@ -10,15 +10,15 @@
  * made, then goes on with the queue.
  */
 import { EventEmitter } from 'node:events'
-import type { ZooKeeperClient } from '../client.js'
-import { BadVersionError, InvalidArgumentError, NodeExistsError, NoNodeError } from '../errors.js'
-import { validatePath } from '../paths.js'
+import type { ZooKeeperClient } from '../client/client.js'
+import { BadVersionError, InvalidArgumentError, NodeExistsError, NoNodeError } from '../common/errors.js'
+import { validatePath } from '../common/paths.js'
 import type { StateChange } from '../session/state.js'
 import { backOff, clientClosedError, deferred, type Deferred, isRetryable, isWritable, whenWritable } from './connection.js'
 import { createWithParents } from './mkdirp.js'
 import { protectedCreate } from './protected-create.js'
 import { type ServiceInstance, type ServiceInstanceInput, serializeServiceInstance, serviceInstance } from './service-instance.js'
-import { joinPath } from '../paths.js'
+import { joinPath } from '../common/paths.js'
 
 /** Where Curator-compatible services live unless told otherwise. Curator itself has no default: use the Java side's `basePath`. */
 export const DEFAULT_SERVICES_PATH = '/services'

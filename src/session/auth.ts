@@ -2,7 +2,7 @@
  * Credentials of a session (`addAuth`). They are presented on every connection, right after the
  * handshake, and the server answers each in order with xid -4 (`AUTHPACKET_XID`).
  */
-import { AuthFailedError } from '../errors.js'
+import { AuthFailedError } from '../common/errors.js'
 import { OpCode, Xid } from '../protocol/constants.js'
 import { AuthPacketCodec } from '../protocol/requests.js'
 import type { Writer } from '../protocol/writer.js'

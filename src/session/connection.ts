@@ -5,7 +5,7 @@
  * nothing more, so bytes from a discarded socket can never reach the session.
  */
 import type { Socket } from 'node:net'
-import { ConnectionLossError, ProtocolError } from '../errors.js'
+import { ConnectionLossError, ProtocolError } from '../common/errors.js'
 import { OpCode, Xid } from '../protocol/constants.js'
 import { FrameDecoder } from '../protocol/framer.js'
 import { Writer } from '../protocol/writer.js'

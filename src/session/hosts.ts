@@ -1,8 +1,8 @@
 /**
  * Connect strings and the order in which servers are tried.
  */
-import { InvalidArgumentError } from '../errors.js'
-import { validatePath } from '../paths.js'
+import { InvalidArgumentError } from '../common/errors.js'
+import { validatePath } from '../common/paths.js'
 
 /** One server address from a connect string. */
 export interface HostAddress {

@@ -3,7 +3,7 @@
  * the bytes: the operation and path for errors, the watch to register with its reply, and how the
  * caller may stop waiting.
  */
-import { ProtocolError, RequestTimeoutError, ZooKeeperError } from '../errors.js'
+import { ProtocolError, RequestTimeoutError, ZooKeeperError } from '../common/errors.js'
 import type { Codec } from '../protocol/codec.js'
 import { ErrorCode } from '../protocol/constants.js'
 import type { Reader } from '../protocol/reader.js'

@@ -10,7 +10,7 @@
  * DIGEST-MD5 the authorization id is the user name). On failure it answers with AUTHFAILED and
  * closes the connection; as in Java (AUTH_FAILED is a final state), the client then closes.
  */
-import { AuthFailedError, ConnectionLossError, InvalidArgumentError, SessionExpiredError, ClientClosedError, ZooKeeperError } from '../errors.js'
+import { AuthFailedError, ConnectionLossError, InvalidArgumentError, SessionExpiredError, ClientClosedError, ZooKeeperError } from '../common/errors.js'
 import { OpCode } from '../protocol/constants.js'
 import { GetSASLRequestCodec, type GetSASLRequest } from '../protocol/requests.js'
 import { SetSASLResponseCodec } from '../protocol/responses.js'

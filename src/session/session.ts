@@ -5,7 +5,7 @@
  * connection's socket, framing and heartbeat live in a {@link Connection}.
  */
 import { EventEmitter } from 'node:events'
-import { AuthFailedError, ClientClosedError, ConnectionLossError, InvalidArgumentError, ProtocolError, SessionExpiredError } from '../errors.js'
+import { AuthFailedError, ClientClosedError, ConnectionLossError, InvalidArgumentError, ProtocolError, SessionExpiredError } from '../common/errors.js'
 import type { Codec } from '../protocol/codec.js'
 import { ConnectRequestCodec, ConnectResponseCodec } from '../protocol/connect.js'
 import { EventType, KeeperState, OpCode, SESSION_PASSWORD_LENGTH, Xid } from '../protocol/constants.js'
@@ -16,7 +16,7 @@ import type { Clock, TimerHandle } from './clock.js'
 import { HOLD_WHILE_UNANSWERED, SET_WATCHES_MAX_LENGTH, type SessionOptions } from './config.js'
 import { Connection } from './connection.js'
 import { HostList, formatHost } from './hosts.js'
-import { Queue } from './pending.js'
+import { Queue } from '../common/ring-queue.js'
 import { ReadOnlyProbe, otherHosts } from './read-only-probe.js'
 import { rearmWatches } from './rearm.js'
 import { Request, type RequestContext } from './request.js'

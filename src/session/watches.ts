@@ -3,7 +3,7 @@
  * and ZooKeeper's rules for which of them an event triggers (`ZKWatchManager.materialize`).
  */
 import { EventType } from '../protocol/constants.js'
-import { parentOf } from '../paths.js'
+import { parentOf } from '../common/paths.js'
 
 /** The five kinds of server-side watch. */
 export type WatchKind = 'data' | 'exist' | 'child' | 'persistent' | 'persistentRecursive'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ProtocolError } from '../../src/errors.js'
+import { ProtocolError } from '../../src/common/errors.js'
 import type { Codec } from '../../src/protocol/codec.js'
 import * as P from '../../src/protocol/index.js'
 import { encode } from './arbitraries.js'

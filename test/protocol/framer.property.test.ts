@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ProtocolError } from '../../src/errors.js'
+import { ProtocolError } from '../../src/common/errors.js'
 import { FrameDecoder } from '../../src/protocol/index.js'
 import { bytesOf, RUNS } from './arbitraries.js'
 

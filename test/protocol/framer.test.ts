@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { ProtocolError } from '../../src/errors.js'
+import { ProtocolError } from '../../src/common/errors.js'
 import { DEFAULT_MAX_PACKET_LENGTH, FrameDecoder } from '../../src/protocol/index.js'
 
 function frame(payload: Buffer | string): Buffer {

@@ -11,7 +11,7 @@
  */
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ProtocolError } from '../../src/errors.js'
+import { ProtocolError } from '../../src/common/errors.js'
 import type { Codec } from '../../src/protocol/codec.js'
 import * as P from '../../src/protocol/index.js'
 import * as A from './arbitraries.js'

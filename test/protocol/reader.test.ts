@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ProtocolError } from '../../src/errors.js'
+import { ProtocolError } from '../../src/common/errors.js'
 import { decodeUtf8, Reader, Writer } from '../../src/protocol/index.js'
 import { RUNS } from './arbitraries.js'
 

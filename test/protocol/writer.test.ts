@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { InvalidArgumentError } from '../../src/errors.js'
+import { InvalidArgumentError } from '../../src/common/errors.js'
 import { encodeToBuffer, Writer } from '../../src/protocol/index.js'
 import { RUNS } from './arbitraries.js'
 

@@ -1,8 +1,8 @@
 /**
  * Watch events as the public API delivers them: named types and states, client paths.
  */
-import { EventType, KeeperState } from './protocol/constants.js'
-import type { RawWatchEvent } from './session/watches.js'
+import { EventType, KeeperState } from '../protocol/constants.js'
+import type { RawWatchEvent } from '../session/watches.js'
 
 /** What happened to a watched node, or `'None'` for the final event of a watch whose session ended. */
 export type WatchEventType =

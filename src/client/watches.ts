@@ -3,16 +3,16 @@
  * watches (`addWatch`), and removing watches (`removeWatches`), keeping the client's record of
  * watches and the server's in step on every server from 3.6 on.
  */
-import type { CallOptions } from './client-types.js'
-import { InvalidArgumentError, NoWatcherError, ZooKeeperError } from './errors.js'
-import { type WatchedEvent, toWatchedEvent } from './events.js'
-import type { Chroot } from './paths.js'
-import { validatePath } from './paths.js'
+import type { CallOptions } from './types.js'
+import { InvalidArgumentError, NoWatcherError, ZooKeeperError } from '../common/errors.js'
+import { type WatchedEvent, toWatchedEvent } from './watch-event.js'
+import type { Chroot } from '../common/paths.js'
+import { validatePath } from '../common/paths.js'
 import { PersistentWatch } from './persistent-watch.js'
-import { AddWatchMode, ErrorCode, EventType, KeeperState, OpCode, WatcherType } from './protocol/constants.js'
-import { AddWatchRequestCodec, CheckWatchesRequestCodec, RemoveWatchesRequestCodec } from './protocol/requests.js'
-import type { RequestContext, Session, WatchRegistration } from './session/session.js'
-import type { RawWatchEvent, RawWatcher, WatchKind } from './session/watches.js'
+import { AddWatchMode, ErrorCode, EventType, KeeperState, OpCode, WatcherType } from '../protocol/constants.js'
+import { AddWatchRequestCodec, CheckWatchesRequestCodec, RemoveWatchesRequestCodec } from '../protocol/requests.js'
+import type { RequestContext, Session, WatchRegistration } from '../session/session.js'
+import type { RawWatchEvent, RawWatcher, WatchKind } from '../session/watches.js'
 
 /** The kinds of watch {@link ZooKeeperClient.removeWatches} can remove. */
 export type WatcherTypeName = 'data' | 'children' | 'any' | 'persistent' | 'persistentRecursive'

@@ -4,7 +4,7 @@
  * it is read.
  */
 import type { EventEmitter } from 'node:events'
-import type { StateChange } from './session/state.js'
+import type { StateChange } from '../session/state.js'
 
 /**
  * Iterates the `'state'` events of `source` until a `'closed'` change has been read, or `signal`

@@ -2,7 +2,7 @@
  * A persistent (optionally recursive) watch as the public API hands it out: an async iterable of
  * events that never drops one, plus an optional listener, ended by a final event.
  */
-import { type WatchedEvent, isFinalEvent } from './events.js'
+import { type WatchedEvent, isFinalEvent } from './watch-event.js'
 
 /** A watch set with `addWatch`: it stays until removed or the session ends. */
 export class PersistentWatch implements AsyncIterable<WatchedEvent> {

@@ -2,18 +2,18 @@
  * The Promise API: argument checks, chroot, options → session requests, and replies → results.
  */
 import { EventEmitter } from 'node:events'
-import { Acls, validateAcl } from './acl.js'
-import type { CallOptions, ChildrenResult, ClientOptions, CreateOptions, CreateResult, DataResult, VersionOptions, Watched, WatchOptions } from './client-types.js'
-import { type AddWatchOptions, ClientWatches, type RemoveWatchesOptions, type WatcherTypeName } from './client-watches.js'
-import { ClientClosedError, ConnectionLossError, InvalidArgumentError, ZooKeeperError } from './errors.js'
-import type { WatchedEvent } from './events.js'
-import { type DataInput, resolveCreateMode, toData, toVersion } from './options.js'
-import { Chroot, validatePath } from './paths.js'
+import { Acls, validateAcl } from '../common/acl.js'
+import type { CallOptions, ChildrenResult, ClientOptions, CreateOptions, CreateResult, DataResult, VersionOptions, Watched, WatchOptions } from './types.js'
+import { type AddWatchOptions, ClientWatches, type RemoveWatchesOptions, type WatcherTypeName } from './watches.js'
+import { ClientClosedError, ConnectionLossError, InvalidArgumentError, ZooKeeperError } from '../common/errors.js'
+import type { WatchedEvent } from './watch-event.js'
+import { type DataInput, resolveCreateMode, toData, toVersion } from './arguments.js'
+import { Chroot, validatePath } from '../common/paths.js'
 import type { PersistentWatch } from './persistent-watch.js'
-import { DEFAULT_MAX_PACKET_LENGTH, ErrorCode, OpCode } from './protocol/constants.js'
-import { MultiOperationRecordCodec, MultiResponseCodec } from './protocol/multi.js'
-import type { Reader } from './protocol/reader.js'
-import { type ACL, type ClientInfo, type Stat, StatCodec } from './protocol/records.js'
+import { DEFAULT_MAX_PACKET_LENGTH, ErrorCode, OpCode } from '../protocol/constants.js'
+import { MultiOperationRecordCodec, MultiResponseCodec } from '../protocol/multi.js'
+import type { Reader } from '../protocol/reader.js'
+import { type ACL, type ClientInfo, type Stat, StatCodec } from '../protocol/records.js'
 import {
   CreateRequestCodec,
   CreateTTLRequestCodec,
@@ -28,7 +28,7 @@ import {
   SetACLRequestCodec,
   SetDataRequestCodec,
   SyncRequestCodec,
-} from './protocol/requests.js'
+} from '../protocol/requests.js'
 import {
   Create2ResponseCodec,
   GetACLResponseCodec,
@@ -37,16 +37,16 @@ import {
   GetDataResponseCodec,
   GetEphemeralsResponseCodec,
   WhoAmIResponseCodec,
-} from './protocol/responses.js'
-import { parseConnectString } from './session/hosts.js'
-import { validateSaslOptions } from './session/sasl.js'
-import { type RequestContext, Session, defaultSessionOptions } from './session/session.js'
-import type { ConnectionState, StateChange } from './session/state.js'
+} from '../protocol/responses.js'
+import { parseConnectString } from '../session/hosts.js'
+import { validateSaslOptions } from '../session/sasl.js'
+import { type RequestContext, Session, defaultSessionOptions } from '../session/session.js'
+import type { ConnectionState, StateChange } from '../session/state.js'
 import { stateStream } from './state-stream.js'
 import { type Op, type OpResult, type ReadOp, type ReadResult, Transaction, fromMultiResults, fromReadResults, toMultiOps, toReadOps } from './transaction.js'
 
-export type { AddWatchOptions, RemoveWatchesOptions, WatcherTypeName } from './client-watches.js'
-export type { CallOptions, ChildrenResult, ClientOptions, CreateOptions, CreateResult, DataResult, VersionOptions, Watched, WatchOptions } from './client-types.js'
+export type { AddWatchOptions, RemoveWatchesOptions, WatcherTypeName } from './watches.js'
+export type { CallOptions, ChildrenResult, ClientOptions, CreateOptions, CreateResult, DataResult, VersionOptions, Watched, WatchOptions } from './types.js'
 
 const EMPTY = Buffer.alloc(0)
 const CONFIG_NODE = '/zookeeper/config'

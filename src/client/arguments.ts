@@ -1,8 +1,8 @@
 /**
  * Argument conversion shared by the client's operations: create modes and node data.
  */
-import { InvalidArgumentError } from './errors.js'
-import { CreateMode, MAX_TTL_MS, OpCode } from './protocol/constants.js'
+import { InvalidArgumentError } from '../common/errors.js'
+import { CreateMode, MAX_TTL_MS, OpCode } from '../protocol/constants.js'
 
 /** Node data as callers may give it: bytes, or a string sent as UTF-8. */
 export type DataInput = Buffer | Uint8Array | string | null | undefined

@@ -2,14 +2,14 @@
  * multi and multiRead in the public API: typed operations, the mapping to the wire envelope, and
  * the all-or-nothing result rules (`ZooKeeper.multiInternal`).
  */
-import { validateAcl } from './acl.js'
-import { InvalidArgumentError, ZooKeeperError } from './errors.js'
-import { ErrorCode, OpCode } from './protocol/constants.js'
-import type { MultiOp, MultiResult } from './protocol/multi.js'
-import type { ACL, Stat } from './protocol/records.js'
-import type { Chroot } from './paths.js'
-import { type CreateModeName, type DataInput, resolveCreateMode, toData, toVersion } from './options.js'
-import { validatePath } from './paths.js'
+import { validateAcl } from '../common/acl.js'
+import { InvalidArgumentError, ZooKeeperError } from '../common/errors.js'
+import { ErrorCode, OpCode } from '../protocol/constants.js'
+import type { MultiOp, MultiResult } from '../protocol/multi.js'
+import type { ACL, Stat } from '../protocol/records.js'
+import type { Chroot } from '../common/paths.js'
+import { type CreateModeName, type DataInput, resolveCreateMode, toData, toVersion } from './arguments.js'
+import { validatePath } from '../common/paths.js'
 
 /** One write of a {@link ZooKeeperClient.multi} transaction. */
 export type Op =

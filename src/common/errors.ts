@@ -4,7 +4,7 @@
  * - {@link ProtocolError}, for bytes from a server that break the protocol;
  * - {@link InvalidArgumentError}, for a call the client refuses before sending anything.
  */
-import { ErrorCode, type ErrorCodeName, errorCodeName } from './protocol/constants.js'
+import { ErrorCode, type ErrorCodeName, errorCodeName } from '../protocol/constants.js'
 
 /** Where a ZooKeeper error happened, when known. */
 export interface ErrorContext {

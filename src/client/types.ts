@@ -1,11 +1,11 @@
 /**
  * Options and results of the client's operations.
  */
-import type { WatchedEvent } from './events.js'
-import type { CreateModeName } from './options.js'
-import type { ACL, Stat } from './protocol/records.js'
-import type { SaslOptions } from './session/sasl.js'
-import type { SessionOptions } from './session/session.js'
+import type { WatchedEvent } from './watch-event.js'
+import type { CreateModeName } from './arguments.js'
+import type { ACL, Stat } from '../protocol/records.js'
+import type { SaslOptions } from '../session/sasl.js'
+import type { SessionOptions } from '../session/session.js'
 
 /** Options of {@link createClient}. */
 export interface ClientOptions {

@@ -3,8 +3,8 @@
  */
 import { createHash } from 'node:crypto'
 import { InvalidArgumentError } from './errors.js'
-import { Perms } from './protocol/constants.js'
-import type { ACL, Id } from './protocol/records.js'
+import { Perms } from '../protocol/constants.js'
+import type { ACL, Id } from '../protocol/records.js'
 
 /** `world:anyone`, the identity of every client. */
 export const ANYONE_ID: Id = Object.freeze({ scheme: 'world', id: 'anyone' })
