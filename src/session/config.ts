@@ -2,6 +2,7 @@
  * What a session can be told: the servers, timeouts, limits, and the injectable parts (clock,
  * transport, randomness) that let tests run it without real time or real sockets.
  */
+import { defaultLog, type Log } from '../common/log.js'
 import { DEFAULT_MAX_PACKET_LENGTH } from '../protocol/constants.js'
 import { type Clock, systemClock } from './clock.js'
 import type { HostAddress } from './hosts.js'
@@ -36,6 +37,8 @@ export interface SessionOptions {
   clock: Clock
   /** Opens connections (tests may replace it). */
   transport: Transport
+  /** Where the session logs attempts, failures, state changes, SASL, re-arms and expiry. */
+  log: Log
 }
 
 /** Defaults of {@link SessionOptions} other than hosts. */
@@ -52,6 +55,7 @@ export const defaultSessionOptions: Omit<SessionOptions, 'hosts'> = {
   random: Math.random,
   clock: systemClock,
   transport: openSocket,
+  log: defaultLog,
 }
 
 /** Bytes of path names per SetWatches packet, as the Java client (`SET_WATCHES_MAX_LENGTH`). */
