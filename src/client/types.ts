@@ -42,8 +42,8 @@ export interface ClientOptions {
   auth?: readonly { scheme: string; auth: string | Buffer }[]
   /** ACL for creates that give none (default `Acls.open`). */
   defaultAcl?: readonly ACL[]
-  /** Advanced: replace session internals (clock, transport, randomness), e.g. in tests. */
-  internals?: Partial<Pick<SessionOptions, 'clock' | 'transport' | 'random'>>
+  /** Advanced: replace session internals (clock, transport, randomness, log, byte budget), e.g. in tests. */
+  internals?: Partial<Pick<SessionOptions, 'clock' | 'transport' | 'random' | 'log' | 'maxInFlightBytes'>>
 }
 
 /** Options every call accepts. */

@@ -42,6 +42,11 @@ export class Credentials {
     for (const entry of this.entries) this.write(w, entry)
   }
 
+  /** Number of credentials sent on this connection and not yet answered. */
+  get unanswered(): number {
+    return this.inFlight.length
+  }
+
   /** Forgets what was in flight on a connection that ended; everything is replayed on the next. */
   connectionEnded(): void {
     this.inFlight = []

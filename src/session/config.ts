@@ -21,6 +21,12 @@ export interface SessionOptions {
   maxPacketLength: number
   /** Most requests awaiting replies at once; further callers wait for room. */
   maxInFlight: number
+  /**
+   * Byte budget of the requests on the wire awaiting replies; further callers wait (they do not
+   * fail) until replies make room. A single larger request still goes, alone. Together with the
+   * socket's backpressure this bounds the memory of a burst of large writes.
+   */
+  maxInFlightBytes: number
   /** Connect timeout per attempt in ms; default: session timeout divided by the number of hosts. */
   connectTimeout: number | undefined
   /** Backoff between failed connection attempts: random delay up to min(max, initial * 2^n). */
@@ -41,12 +47,16 @@ export interface SessionOptions {
   log: Log
 }
 
+/** Default of `maxInFlightBytes`: 8 MiB, eight frames of the default jute.maxbuffer. */
+export const DEFAULT_MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024
+
 /** Defaults of {@link SessionOptions} other than hosts. */
 export const defaultSessionOptions: Omit<SessionOptions, 'hosts'> = {
   sessionTimeout: 30_000,
   canBeReadOnly: false,
   maxPacketLength: DEFAULT_MAX_PACKET_LENGTH,
   maxInFlight: 5_000,
+  maxInFlightBytes: DEFAULT_MAX_IN_FLIGHT_BYTES,
   connectTimeout: undefined,
   reconnectDelay: { initialMs: 50, maxMs: 1_000 },
   renewExpiredSession: true,

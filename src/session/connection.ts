@@ -26,6 +26,8 @@ export interface ConnectionHandler {
   holdBatch(conn: Connection): boolean
   /** The connection ended by itself (socket closed or failed, protocol error, timeout). Called at most once, never after {@link Connection.close}. */
   onLost(conn: Connection, reason: Error): void
+  /** The socket took everything written so far (it had refused more: see {@link Connection.writable}). */
+  onDrain(conn: Connection): void
 }
 
 /** Settings of a {@link Connection}. */
@@ -47,6 +49,10 @@ export class Connection {
   framesQueued = 0
   /** When bytes last arrived (clock time); undefined until some do. */
   lastReceivedAt: number | undefined = undefined
+  /** When the handshake completed (clock time); undefined until it has. */
+  establishedAt: number | undefined = undefined
+  /** Pings sent and not yet answered; the session counts their replies off. */
+  pingsUnanswered = 0
   /** Null when the transport threw instead of returning a socket. */
   private readonly socket: Socket | null
   private readonly framer: FrameDecoder
@@ -58,6 +64,8 @@ export class Connection {
   private held = false
   private ended = false
   private established = false
+  /** The socket's buffer is full (`write` returned false): write no more until it drains. */
+  private blocked = false
 
   constructor(
     host: HostAddress,
@@ -70,6 +78,7 @@ export class Connection {
     this.heartbeat = new Heartbeat(this.clock, {
       ping: () => this.ping(),
       timedOut: (silentMs) => this.fail(`no reply from ${this.address} for ${silentMs} ms (read timeout): the server or the network is unresponsive`),
+      unanswered: (waitedMs) => this.fail(`no reply from ${this.address} to a request or ping for ${waitedMs} ms (read timeout), though the server still sends events: the way to the server is broken`),
     })
     this.connectTimer = this.clock.setTimeout(() => {
       this.connectTimer = undefined
@@ -107,7 +116,21 @@ export class Connection {
   establish(negotiatedTimeout: number): void {
     this.clearConnectTimer()
     this.established = true
+    this.establishedAt = this.clock.now()
     this.heartbeat.start(negotiatedTimeout)
+  }
+
+  /** False while the socket's buffer is full: the session sends no more requests until `onDrain`. */
+  get writable(): boolean {
+    return !this.blocked && !this.ended
+  }
+
+  /**
+   * A reply (not an event) arrived; `stillWaiting` tells whether other requests or pings remain
+   * unanswered. A server that sends events but no replies is thereby noticed (see Heartbeat).
+   */
+  answered(stillWaiting: boolean): void {
+    this.heartbeat.answered(stillWaiting)
   }
 
   /** Sends what is in {@link out} at the end of this turn of the event loop. */
@@ -123,8 +146,16 @@ export class Connection {
     this.held = false
     this.framesQueued = 0
     if (this.ended || this.socket === null || this.out.length === 0) return
-    this.socket.write(this.out.take())
-    this.heartbeat.sent()
+    const socket = this.socket
+    // Everything written after the handshake asks for a reply (requests, auth, pings).
+    this.heartbeat.sent(this.established)
+    if (!socket.write(this.out.take()) && !this.blocked) {
+      this.blocked = true
+      socket.once('drain', () => {
+        this.blocked = false
+        if (!this.ended) this.handler.onDrain(this)
+      })
+    }
   }
 
   /** Ends the connection without reporting it (the session is the one dropping it). Idempotent. */
@@ -151,6 +182,7 @@ export class Connection {
   }
 
   private ping(): void {
+    this.pingsUnanswered++
     this.out.raw(PING_FRAME)
     this.flush()
   }

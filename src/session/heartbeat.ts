@@ -3,7 +3,10 @@
  * - read timeout = 2/3 of the negotiated session timeout: a connection from which nothing has
  *   been received for that long is dropped, so a silent server is noticed;
  * - a ping goes out when nothing has been sent for about half the read timeout, and at least
- *   every 10 s, so the server keeps the session and we hear back.
+ *   every 10 s, so the server keeps the session and we hear back;
+ * - a request or ping unanswered for the read timeout counts as silence too, even while other
+ *   bytes (watch events) still arrive: when only the way to the server is broken, events keep
+ *   coming, but nothing sent is answered.
  */
 import type { Clock, TimerHandle } from './clock.js'
 
@@ -13,6 +16,8 @@ export interface HeartbeatActions {
   ping(): void
   /** Nothing has been received for the read timeout. */
   timedOut(silentMs: number): void
+  /** Bytes arrive (events), but a request or ping has gone unanswered for the read timeout. */
+  unanswered(waitedMs: number): void
 }
 
 /** Longest idle time before a ping, whatever the session timeout (`MAX_SEND_PING_INTERVAL`). */
@@ -22,6 +27,8 @@ const MAX_PING_INTERVAL_MS = 10_000
 export class Heartbeat {
   private lastReceived = 0
   private lastSent = 0
+  /** Since when a request or ping has been waiting for its reply with no reply in between. */
+  private awaitingSince: number | undefined = undefined
   private readTimeout = 0
   private pingInterval = 0
   private timer: TimerHandle | undefined
@@ -47,6 +54,7 @@ export class Heartbeat {
     const now = this.clock.now()
     this.lastReceived = now
     this.lastSent = now
+    this.awaitingSince = undefined
     this.running = true
     this.arm(now)
   }
@@ -63,13 +71,21 @@ export class Heartbeat {
     this.lastReceived = this.clock.now()
   }
 
-  /** Bytes were written. */
-  sent(): void {
-    this.lastSent = this.clock.now()
+  /** Bytes were written; `expectsReply` when they hold a request or ping. */
+  sent(expectsReply = true): void {
+    const now = this.clock.now()
+    this.lastSent = now
+    if (expectsReply && this.awaitingSince === undefined) this.awaitingSince = now
+  }
+
+  /** A reply arrived; `stillWaiting` when other requests or pings remain unanswered. */
+  answered(stillWaiting: boolean): void {
+    this.awaitingSince = stillWaiting ? this.clock.now() : undefined
   }
 
   private arm(now: number): void {
-    const next = Math.min(this.lastReceived + this.readTimeout, this.lastSent + this.pingInterval)
+    let next = Math.min(this.lastReceived + this.readTimeout, this.lastSent + this.pingInterval)
+    if (this.awaitingSince !== undefined) next = Math.min(next, this.awaitingSince + this.readTimeout)
     this.timer = this.clock.setTimeout(this.check, Math.max(1, Math.ceil(next - now)))
   }
 
@@ -81,6 +97,11 @@ export class Heartbeat {
     if (silent >= this.readTimeout) {
       this.running = false
       this.actions.timedOut(Math.round(silent))
+      return
+    }
+    if (this.awaitingSince !== undefined && now - this.awaitingSince >= this.readTimeout) {
+      this.running = false
+      this.actions.unanswered(Math.round(now - this.awaitingSince))
       return
     }
     if (now - this.lastSent >= this.pingInterval) {

@@ -44,6 +44,10 @@ export class Request {
   xid = 0
   /** True once the caller has its result; a sent request stays queued after that, to match its reply. */
   settled = false
+  /** Bytes of its frame on the wire, once sent (counted against the session's byte budget). */
+  bytes = 0
+  /** Clock time when it was queued to wait for a connection (bounds that wait). */
+  queuedAt = 0
   private cleanup: (() => void) | undefined = undefined
   /** Settles with the decoded reply, or rejects with why there is none. */
   readonly promise: Promise<unknown>
@@ -102,16 +106,17 @@ export class Request {
   }
 
   /**
-   * Settles the request from its reply and registers its watch. A ProtocolError from decoding is
-   * rethrown: malformed bytes break the stream, so the connection must go.
+   * Decodes the request's reply, registers its watch at once (so a notification in the next frame
+   * finds it), and hands the result to `deliver`, which settles it in wire order. A ProtocolError
+   * from decoding is rethrown: malformed bytes break the stream, so the connection must go.
    */
-  complete(err: number, r: Reader, watches: WatchRegistry): void {
+  complete(err: number, r: Reader, watches: WatchRegistry, deliver: (req: Request, value: unknown, failed: boolean) => void): void {
     const context = this.context
     if (err !== 0) {
       const watch = context.watch
       if (err === ErrorCode.NONODE && watch?.kindOnNoNode !== undefined && !this.settled) watches.add(watch.kindOnNoNode, watch.path, watch.watcher)
-      if (err === ErrorCode.NONODE && 'noNodeResult' in context) this.settle(context.noNodeResult, false)
-      else this.settle(ZooKeeperError.from(err, { path: context.path, operation: context.operation }), true)
+      if (err === ErrorCode.NONODE && 'noNodeResult' in context) deliver(this, context.noNodeResult, false)
+      else deliver(this, ZooKeeperError.from(err, { path: context.path, operation: context.operation }), true)
       return
     }
     let value: unknown
@@ -120,11 +125,10 @@ export class Request {
     } catch (error) {
       if (error instanceof ProtocolError) throw error
       // Any other error (a failed multi) belongs to this call alone.
-      this.settle(error, true)
+      deliver(this, error, true)
       return
     }
-    // Register before resolving so a notification in the next frame finds the watch.
     if (context.watch !== undefined && !this.settled) watches.add(context.watch.kind, context.watch.path, context.watch.watcher)
-    this.settle(value, false)
+    deliver(this, value, false)
   }
 }

@@ -1,14 +1,21 @@
 /**
- * One ZooKeeper session and the connections that carry it. This class is the single owner of the
- * wire state, the xid counter, the queue of requests awaiting replies, the watch registry and the
- * last zxid seen; everything that changes them happens here, in the order bytes arrive. Each
- * connection's socket, framing and heartbeat live in a {@link Connection}.
+ * One ZooKeeper session and the connections that carry it: the dispatcher. This class is the
+ * single owner of the wire state, the xid counter, the queue of requests awaiting replies, the
+ * watch registry and the last zxid seen; everything that changes them happens here, in the order
+ * bytes arrive, and replies and events reach the application in that order ({@link OrderedDelivery}).
+ * Each connection's socket, framing and heartbeat live in a {@link Connection}; the SASL gate in
+ * {@link SaslGate}; the close protocol in close-protocol.ts; backoff and the record of failed
+ * attempts in attempts.ts.
  */
 import { EventEmitter } from 'node:events'
-import { AuthFailedError, ClientClosedError, ConnectionLossError, InvalidArgumentError, ProtocolError, SessionExpiredError } from '../common/errors.js'
+import { ClientClosedError, ConnectionLossError, InvalidArgumentError, ProtocolError, SessionExpiredError } from '../common/errors.js'
 import type { Codec } from '../protocol/codec.js'
 import { ConnectRequestCodec, ConnectResponseCodec } from '../protocol/connect.js'
 import { EventType, KeeperState, OpCode, SESSION_PASSWORD_LENGTH, Xid } from '../protocol/constants.js'
+import { AttemptLog, Backoff } from './attempts.js'
+import { type Closable, closeSession } from './close-protocol.js'
+import { OrderedDelivery } from './delivery.js'
+import { SaslGate } from './sasl-gate.js'
 import { Reader } from '../protocol/reader.js'
 import { WatcherEventCodec } from '../protocol/records.js'
 import { Credentials } from './auth.js'
@@ -20,9 +27,8 @@ import { Queue } from '../common/ring-queue.js'
 import { ReadOnlyProbe, otherHosts } from './read-only-probe.js'
 import { rearmWatches } from './rearm.js'
 import { Request, type RequestContext } from './request.js'
-import { type SaslOptions, authenticateSasl, saslTokenRequest } from './sasl.js'
 import { type ConnectionState, type StateChange, type WireState, canTransition } from './state.js'
-import { WatchRegistry, callWatcher } from './watches.js'
+import { WatchRegistry } from './watches.js'
 
 export { SET_WATCHES_MAX_LENGTH, type SessionOptions, defaultSessionOptions } from './config.js'
 export type { RequestContext, WatchRegistration } from './request.js'
@@ -44,17 +50,30 @@ export class Session extends EventEmitter {
   private readonly pending = new Queue<Request>()
   private readonly waiting = new Queue<Request>()
   private readonly credentials = new Credentials()
-  /** The SASL exchange on the current connection, if under way; other requests wait for it. */
-  private saslRun: Promise<void> | null = null
+  /** Replies and events, delivered in the order the server sent them. */
+  private readonly delivery = new OrderedDelivery()
+  /** With SASL: holds everything but the exchange until it completes. */
+  private readonly saslGate: SaslGate | null
+  private readonly backoff: Backoff
+  private readonly attempts = new AttemptLog()
 
   private conn: Connection | null = null
+  /** The connection once primed (credentials, SetWatches sent): requests may go out on it. */
+  private primed: Connection | null = null
+  /** Bytes of the requests on the wire awaiting replies (see `SessionOptions.maxInFlightBytes`). */
+  private inFlightBytes = 0
+  /** Fails requests that waited too long for a connection while no session could be waiting for them. */
+  private waitTimer: TimerHandle | undefined
+  /** close() was called: no state events but `closed`, and no new session is started. */
+  private closeRequested = false
+  /** close() waiting for a usable connection (see close-protocol.ts). */
+  private readonly reachWaiters: (() => void)[] = []
   private wire: WireState = 'connecting'
   private appState: ConnectionState | 'initial' = 'initial'
   private closing = false
   private closedPromise: Promise<void> | null = null
   private reconnectTimer: TimerHandle | undefined
   private expiryTimer: TimerHandle | undefined
-  private failedAttempts = 0
   private xid = 0
   private terminalError: Error | null = null
   /** One reader for every reply frame: frames are handled one at a time, to completion. */
@@ -99,6 +118,22 @@ export class Session extends EventEmitter {
     }
     this.seenRwServerBefore = options.session !== undefined
     this.lastHeard = this.clock.now()
+    this.backoff = new Backoff(options.reconnectDelay, options.random)
+    this.saslGate = options.sasl === undefined ? null : new SaslGate(options.sasl, this.saslHost, options.log)
+  }
+
+  /**
+   * A call made while no server is usable, and no session could still be waiting for it on the
+   * servers (before the first session, after an expiry), fails after this many ms: the requested
+   * session timeout. While a session may still live, local expiry bounds the wait instead.
+   */
+  get unreachableBoundMs(): number {
+    return this.options.sessionTimeout
+  }
+
+  /** The ConnectionLossError for a wait of `waitedMs` that found no usable server: hosts tried and the last cause. */
+  unreachableError(waitedMs: number, what: string): Error {
+    return this.attempts.error(waitedMs, what)
   }
 
   /** The wire state. */
@@ -134,8 +169,15 @@ export class Session extends EventEmitter {
     const req = new Request(opcode, codec, body, decode, context)
     if (context.signal !== undefined || context.timeoutMs !== undefined) req.watchForAbandon(this.clock, this.abandon)
     if (!req.settled) {
-      if (this.saslRun === null && this.sendable() !== null && this.waiting.length === 0 && this.pending.length < this.options.maxInFlight) this.send(req)
-      else this.waiting.push(req)
+      if (this.waiting.length === 0 && this.hasRoom()) {
+        this.send(req)
+      } else {
+        req.queuedAt = this.clock.now()
+        this.waiting.push(req)
+        // The queue may hold only abandoned requests: then this one can go now.
+        if (this.hasRoom()) this.pump()
+        else this.armWaitBound()
+      }
     }
     return req.promise as Promise<T>
   }
@@ -152,15 +194,27 @@ export class Session extends EventEmitter {
     return answered
   }
 
-  /** The connection requests may be written to: established, and the client not closing. */
+  /** The connection requests may be written to: established, primed, and the client not closing. */
   private sendable(): Connection | null {
-    return this.conn !== null && this.conn.isEstablished && !this.closing ? this.conn : null
+    const conn = this.conn
+    return conn !== null && conn === this.primed && conn.isEstablished && !this.closing ? conn : null
   }
 
-  /** Settles a request early. A sent request stays queued so later replies still match. */
+  /**
+   * True when a request may go out now: a usable connection whose socket takes more, and room in
+   * the window by count (`maxInFlight`) and by bytes (`maxInFlightBytes`; one request always fits).
+   */
+  private hasRoom(): boolean {
+    const conn = this.sendable()
+    if (conn === null || !conn.writable) return false
+    return this.pending.length < this.options.maxInFlight && (this.inFlightBytes === 0 || this.inFlightBytes < this.options.maxInFlightBytes)
+  }
+
+  /**
+   * Settles a request early, in O(1): a waiting request stays in the queue, settled, and is skipped
+   * when its turn comes; a sent one stays queued so later replies still match.
+   */
   private readonly abandon = (req: Request, reason: unknown): void => {
-    if (req.settled) return
-    if (req.xid === 0) this.waiting.remove(req)
     req.settle(reason, true)
   }
 
@@ -192,6 +246,8 @@ export class Session extends EventEmitter {
       return
     }
     req.xid = xid
+    req.bytes = length
+    this.inFlightBytes += length
     this.pending.push(req)
     conn.framesQueued++
     conn.scheduleFlush()
@@ -199,53 +255,76 @@ export class Session extends EventEmitter {
 
   /** Sends waiting requests while there is room in the window. */
   private pump(): void {
-    while (this.saslRun === null && this.waiting.length > 0 && this.pending.length < this.options.maxInFlight && this.sendable() !== null) {
+    while (this.waiting.length > 0 && this.hasRoom()) {
       const req = this.waiting.shift()!
       if (!req.settled) this.send(req)
     }
   }
 
-  /**
-   * Authenticates a new connection with SASL before anything else is sent from the queue: a new
-   * exchange on every connection, as ClientCnxn makes a new ZooKeeperSaslClient per connection.
-   * A refusal is final (AUTH_FAILED); a lost connection tries again on the next one.
-   */
-  private startSasl(conn: Connection, options: SaslOptions): void {
-    const run = authenticateSasl(options, (token) => {
-      if (conn !== this.conn || this.closing) return Promise.reject(new ConnectionLossError({ message: `connection to ${conn.address} ended during SASL authentication` }))
-      const req = saslTokenRequest(token)
-      this.send(req, conn)
-      return req.promise as Promise<Buffer | null>
-    })
-    this.saslRun = run
-    run.then(() => {
-      if (this.saslRun !== run) return
-      this.saslRun = null
-      if (conn === this.conn) this.pump()
-    }, (error: unknown) => {
-      if (this.saslRun !== run) return
-      this.saslRun = null
-      if (conn === this.conn && error instanceof AuthFailedError) this.shutDown(error, 'SASL authentication failed')
-    })
+  /** Arms the bound on waiting requests when no connection or session can be waited for. */
+  private armWaitBound(): void {
+    if (this.waitTimer !== undefined || this.waiting.length === 0 || !this.waitIsUnbounded()) return
+    const deadline = this.waiting.peek()!.queuedAt + this.unreachableBoundMs
+    this.waitTimer = this.clock.setTimeout(this.onWaitBound, Math.max(1, Math.ceil(deadline - this.clock.now())))
+  }
+
+  /** No established connection, and no session whose local expiry would end the wait. */
+  private waitIsUnbounded(): boolean {
+    return !this.closing && !(this.conn?.isEstablished ?? false) && this.expiryTimer === undefined
+  }
+
+  private readonly onWaitBound = (): void => {
+    this.waitTimer = undefined
+    if (!this.waitIsUnbounded()) return
+    const now = this.clock.now()
+    const bound = this.unreachableBoundMs
+    let failed = 0
+    // The queue is in submission order: the expired ones are at its head.
+    for (let req = this.waiting.peek(); req !== undefined; req = this.waiting.peek()) {
+      if (!req.settled && now - req.queuedAt < bound) break
+      this.waiting.shift()
+      if (req.settled) continue
+      const path = req.context.path === undefined ? '' : ` ${req.context.path}`
+      req.settle(this.attempts.error(bound, `${req.context.operation}${path}`), true)
+      failed++
+    }
+    if (failed > 0) this.options.log.warn('calls failed: no server usable', { calls: failed, waitedMs: bound, cause: this.attempts.lastCause ?? undefined })
+    this.armWaitBound()
+  }
+
+  /** The SASL gate's view of the session. */
+  private readonly saslHost = {
+    current: (): Connection | null => this.conn,
+    closing: (): boolean => this.closing,
+    send: (req: Request, conn: Connection): void => this.send(req, conn),
+    opened: (conn: Connection): void => this.prime(conn),
+    refused: (error: Error): void => this.shutDown(error, 'SASL authentication failed'),
   }
 
   // ---------------------------------------------------------------- connections
 
   private connectNext(): void {
     if (this.closing || this.wire === 'closed') return
+    // Closing while no session is left: nothing to end on a server, and no new session to start.
+    if (this.closeRequested && this.requestedSessionId() === 0n) return this.notifyReachWaiters()
     const host = this.hostList.next()
     this.credentials.connectionEnded()
     const connectTimeout = this.options.connectTimeout ?? Math.max(1, Math.floor(this.negotiatedTimeout / this.hostList.size))
     const settings = { transport: this.options.transport, clock: this.clock, maxPacketLength: this.options.maxPacketLength, connectTimeout }
     this.conn = new Connection(host, settings, this.connectionHandler)
     this.currentServer = this.conn.address
+    this.attempts.attempt(this.conn.address)
+    this.options.log.debug('connecting', { server: this.conn.address, sessionId: this.requestedSessionId(), connectTimeoutMs: connectTimeout })
   }
 
   private readonly connectionHandler = {
     onOpen: (conn: Connection): void => this.writeConnectRequest(conn),
     onFrame: (conn: Connection, buf: Buffer, start: number, end: number): void => {
-      if (conn.isEstablished) this.onFrame(buf, start, end)
+      if (conn.isEstablished) this.onFrame(conn, buf, start, end)
       else this.onConnectResponse(conn, buf.subarray(start, end))
+    },
+    onDrain: (): void => {
+      if (this.waiting.length > 0) this.pump()
     },
     onChunkDone: (): void => {
       if (this.waiting.length > 0) this.pump()
@@ -277,7 +356,7 @@ export class Session extends EventEmitter {
     return this.seenRwServerBefore ? this.sessionId : 0n
   }
 
-  private onFrame(buf: Buffer, start: number, end: number): void {
+  private onFrame(conn: Connection, buf: Buffer, start: number, end: number): void {
     const r = this.reader.reset(buf, start, end)
     const xid = r.int()
     const zxidHigh = r.int()
@@ -287,9 +366,14 @@ export class Session extends EventEmitter {
       this.onNotification(r)
       return
     }
-    if (xid === Xid.ping) return
+    if (xid === Xid.ping) {
+      if (conn.pingsUnanswered > 0) conn.pingsUnanswered--
+      conn.answered(this.awaitingReplies(conn))
+      return
+    }
     if (xid === Xid.auth) {
       const failed = this.credentials.answer(err)
+      conn.answered(this.awaitingReplies(conn))
       if (failed !== null) this.shutDown(failed, 'authentication failed')
       return
     }
@@ -302,8 +386,17 @@ export class Session extends EventEmitter {
       this.lastZxidLow = zxidLow
     }
     // Still queued while it completes: if its body is malformed, the drop fails it with the rest.
-    req.complete(err, r, this.watches)
+    req.complete(err, r, this.watches, this.deliverReply)
     this.pending.shift()
+    this.inFlightBytes -= req.bytes
+    conn.answered(this.awaitingReplies(conn))
+  }
+
+  private readonly deliverReply = (req: Request, value: unknown, failed: boolean): void => this.delivery.reply(req, value, failed)
+
+  /** True while anything sent on `conn` awaits its reply (requests, credentials, pings). */
+  private awaitingReplies(conn: Connection): boolean {
+    return this.pending.length > 0 || this.credentials.unanswered > 0 || conn.pingsUnanswered > 0
   }
 
   private onConnectResponse(conn: Connection, frame: Buffer): void {
@@ -325,30 +418,47 @@ export class Session extends EventEmitter {
     this.sessionId = response.sessionId
     this.sessionPassword = response.passwd
     this.negotiatedTimeout = response.timeOut
-    this.failedAttempts = 0
+    this.attempts.connected()
     this.hostList.connected()
     this.clearExpiryTimer()
     if (!response.readOnly) this.seenRwServerBefore = true
     this.wire = response.readOnly ? 'connectedReadOnly' : 'connected'
     conn.establish(this.negotiatedTimeout)
-    // Order matters: credentials first, then watches, then queued requests (primeConnection).
-    this.credentials.writeAll(conn.out)
+    this.clock.clearTimeout(this.waitTimer)
+    this.waitTimer = undefined
     // Watches set through a read-only server's local session carry over to the next one, as in ClientCnxn.
-    if ((!newSession || requested === 0n) && this.watches.size > 0) {
-      rearmWatches(this.watches, this.lastZxid, SET_WATCHES_MAX_LENGTH, (opcode, codec, body) => {
+    this.rearmOnPrime = !newSession || requested === 0n
+    // With SASL, nothing else goes out until the exchange completes (ClientCnxn tunnelAuthInProgress).
+    if (this.saslGate !== null) this.saslGate.start(conn)
+    else this.prime(conn)
+    this.options.log.info(`${newSession ? 'new session' : 'session resumed'}`, { server: conn.address, sessionId: this.sessionId, timeoutMs: this.negotiatedTimeout, readOnly: response.readOnly })
+    const next: ConnectionState = response.readOnly ? 'readOnly' : this.appState === 'initial' ? 'connected' : 'reconnected'
+    this.transition(next, newSession, `${newSession ? 'new session' : 'resumed session'} 0x${this.sessionId.toString(16)} on ${conn.address}, timeout ${this.negotiatedTimeout} ms`)
+    if (response.readOnly && conn === this.conn && !this.closing) this.startReadOnlyProbe(conn)
+  }
+
+  /** Whether the connection being primed re-arms the registry's watches (decided at the handshake). */
+  private rearmOnPrime = false
+
+  /**
+   * Opens an established connection to requests, in primeConnection's order: credentials, then
+   * SetWatches, then the queued requests.
+   */
+  private prime(conn: Connection): void {
+    this.primed = conn
+    this.credentials.writeAll(conn.out)
+    if (this.rearmOnPrime && this.watches.size > 0) {
+      const packets = rearmWatches(this.watches, this.lastZxid, SET_WATCHES_MAX_LENGTH, (opcode, codec, body) => {
         // A failed re-arm shows up as a dropped connection, which re-arms again; nothing to report.
         const req = new Request(opcode, codec, body, null, { operation: 'setWatches' })
         req.promise.catch(noop)
         this.send(req, conn)
       })
+      this.options.log.debug('re-arming watches', { server: conn.address, watches: this.watches.size, packets, relativeZxid: this.lastZxid })
     }
-    // With SASL, queued requests wait for the exchange (ClientCnxn tunnelAuthInProgress).
-    if (this.options.sasl !== undefined) this.startSasl(conn, this.options.sasl)
-    else this.pump()
+    this.pump()
     conn.scheduleFlush()
-    const next: ConnectionState = response.readOnly ? 'readOnly' : this.appState === 'initial' ? 'connected' : 'reconnected'
-    this.transition(next, newSession, `${newSession ? 'new session' : 'resumed session'} 0x${this.sessionId.toString(16)} on ${conn.address}, timeout ${this.negotiatedTimeout} ms`)
-    if (response.readOnly && conn === this.conn && !this.closing) this.startReadOnlyProbe(conn)
+    this.notifyReachWaiters()
   }
 
   /** While connected read-only, asks the other servers `isro` and moves to the first read-write one. */
@@ -374,8 +484,7 @@ export class Session extends EventEmitter {
     const path = event.path ?? ''
     const watchers = this.watches.trigger(event.type, path)
     if (watchers.length === 0) return
-    const raw = { type: event.type, state: event.state, path }
-    for (const w of watchers) callWatcher(w, raw)
+    this.delivery.event(watchers, { type: event.type, state: event.state, path })
   }
 
   /**
@@ -387,6 +496,7 @@ export class Session extends EventEmitter {
     const conn = this.conn
     if (conn === null) return
     this.conn = null
+    this.primed = null
     conn.close()
     if (conn.lastReceivedAt !== undefined) this.lastHeard = Math.max(this.lastHeard, conn.lastReceivedAt)
     const wasConnected = conn.isEstablished
@@ -394,28 +504,29 @@ export class Session extends EventEmitter {
     this.failPending(reason)
     this.credentials.connectionEnded() // stored credentials are replayed on the next connection
     if (this.closing) return
+    this.attempts.failed(reason)
+    const upFor = wasConnected ? this.clock.now() - conn.establishedAt! : 0
+    this.backoff.failed(upFor)
+    if (wasConnected) this.options.log.warn('connection lost', { server: conn.address, sessionId: this.sessionId, upForMs: Math.round(upFor), cause: reason })
+    else this.options.log.info('connection attempt failed', { server: conn.address, cause: reason.cause ?? reason })
     if (sessionExpired) {
       this.expire(reason.message)
     } else if (wasConnected) {
       // Armed before the state event, whose listeners may close the client.
       this.armLocalExpiry()
       this.transition('suspended', false, reason.message)
-    } else {
-      this.failedAttempts++
     }
     this.scheduleReconnect()
+    this.armWaitBound()
   }
 
   private failPending(reason: Error): void {
+    this.inFlightBytes = 0
     for (const req of this.pending.drain()) req.settle(reason, true)
   }
 
-  private scheduleReconnect(): void {
+  private scheduleReconnect(delay = this.backoff.next()): void {
     if (this.closing || this.wire === 'closed' || this.reconnectTimer !== undefined) return
-    const { initialMs, maxMs } = this.options.reconnectDelay
-    const ceiling = this.failedAttempts === 0 ? 0 : Math.min(maxMs, initialMs * 2 ** Math.min(this.failedAttempts - 1, 20))
-    // Full jitter, so clients cut off together do not reconnect in lockstep.
-    const delay = Math.floor(this.options.random() * ceiling)
     this.reconnectTimer = this.clock.setTimeout(() => {
       this.reconnectTimer = undefined
       this.connectNext()
@@ -438,6 +549,7 @@ export class Session extends EventEmitter {
       attempt?.close()
       this.expire(`no server answered for ${silence} ms, longer than the session timeout of ${this.negotiatedTimeout} ms`)
       if (attempt !== null) this.scheduleReconnect()
+      this.armWaitBound()
     }, Math.max(0, deadline - this.clock.now()))
   }
 
@@ -453,59 +565,97 @@ export class Session extends EventEmitter {
     const error = new SessionExpiredError({ message: `session 0x${id.toString(16)} expired: ${reason}; its ephemeral nodes and watches are gone` })
     this.sessionId = 0n
     this.sessionPassword = ZERO_PASSWORD
+    this.options.log.warn('session expired', { sessionId: id, reason })
     this.failPending(error)
     for (const req of this.waiting.drain()) req.settle(error, true)
     this.endWatches(KeeperState.Expired)
+    this.notifyReachWaiters()
     if (!this.options.renewExpiredSession) this.closing = true // decided before listeners run
     this.transition('lost', false, reason)
     if (!this.options.renewExpiredSession) this.shutDown(error, 'session expired')
   }
 
+  /** Gives every watch its final event, after the events and replies delivered before it. */
   private endWatches(state: number): void {
-    for (const [watcher, path] of this.watches.drain()) callWatcher(watcher, { type: EventType.None, state, path })
+    for (const [watcher, path] of this.watches.drain()) this.delivery.event([watcher], { type: EventType.None, state, path })
   }
 
   private transition(to: ConnectionState, newSession: boolean, reason: string): void {
     const previous = this.appState
     if (previous === to && to !== 'reconnected') return
     if (!canTransition(previous, to)) return
+    // A client being closed reports nothing but its end (a reconnect made only to end the session included).
+    if (this.closeRequested && to !== 'closed') return
     this.appState = to
     const change: StateChange = { state: to, previous, sessionId: this.sessionId, newSession, reason }
+    this.options.log.info(`state ${to}`, { previous, sessionId: this.sessionId, newSession, reason })
     this.emit('state', change)
   }
 
   // ---------------------------------------------------------------- closing
 
   /**
-   * Closes the session on the server (closeSession) and the connection. Requests already made are
-   * sent before closeSession; every watch gets a final `Closed` event. Resolves within a bounded
-   * time even if the server never answers. Safe to call more than once.
+   * Closes the session on the server (closeSession) and the connection, as close-protocol.ts
+   * describes: requests already made are sent before closeSession; during an outage a server is
+   * sought for a bounded time first; every watch gets a final `Closed` event. Resolves within a
+   * bounded time (2 × {@link closeBound}) even if no server answers. Safe to call more than once.
    */
   close(): Promise<void> {
     if (this.closedPromise !== null) return this.closedPromise
-    this.closedPromise = this.closeGracefully()
+    this.closeRequested = true
+    this.options.log.debug('closing', { sessionId: this.sessionId, connected: this.sendable() !== null })
+    this.closedPromise = closeSession(this.closable)
     return this.closedPromise
   }
 
-  private async closeGracefully(): Promise<void> {
-    // Requests held for SASL go out after it, and closeSession after them.
-    if (this.saslRun !== null) await this.saslRun.catch(noop)
-    const conn = this.sendable()
-    if (conn !== null && this.sessionId !== 0n) {
+  private notifyReachWaiters(): void {
+    for (const wake of this.reachWaiters.splice(0)) wake()
+  }
+
+  /** The close protocol's view of the session. */
+  private readonly closable: Closable = {
+    saslSettled: () => this.saslGate?.settled() ?? Promise.resolve(),
+    sendable: () => this.sendable(),
+    resumable: () => this.sessionId !== 0n && this.terminalError === null,
+    negotiatedTimeout: () => this.negotiatedTimeout,
+    reach: (ms) => {
+      if (this.sendable() !== null) return Promise.resolve(this.sendable())
+      // A session that only lived on read-only servers is not resumable: nothing to end.
+      if (!this.seenRwServerBefore || this.terminalError !== null) return Promise.resolve(null)
+      this.options.log.info('closing during an outage: trying to reach a server to end the session', { sessionId: this.sessionId, boundMs: ms })
+      if (this.reconnectTimer !== undefined) {
+        this.clock.clearTimeout(this.reconnectTimer)
+        this.reconnectTimer = undefined
+        this.connectNext()
+      }
+      return new Promise((resolve) => {
+        const timer = this.clock.setTimeout(() => done(), ms)
+        const done = (): void => {
+          this.clock.clearTimeout(timer)
+          const i = this.reachWaiters.indexOf(done)
+          if (i !== -1) this.reachWaiters.splice(i, 1)
+          resolve(this.sendable())
+        }
+        this.reachWaiters.push(done)
+      })
+    },
+    sendCloseSession: async (conn, ms) => {
       // Everything asked for before close() goes out first, then closeSession, whatever the
       // window: the server answers in order and closes the connection after the last reply.
       while (this.waiting.length > 0) {
         const req = this.waiting.shift()!
         if (!req.settled) this.send(req, conn)
       }
-      const bound = Math.min(2_000, Math.max(200, Math.floor((this.negotiatedTimeout * 2) / 3)))
-      const closeReq = new Request(OpCode.closeSession, null, null, null, { operation: 'close', timeoutMs: bound })
+      const closeReq = new Request(OpCode.closeSession, null, null, null, { operation: 'close', timeoutMs: ms })
       closeReq.watchForAbandon(this.clock, this.abandon)
       this.send(closeReq, conn)
       this.closing = true
-      await closeReq.promise.catch(noop)
-    }
-    this.shutDown(new ClientClosedError(), 'closed by the application')
+      await closeReq.promise.then(
+        () => this.options.log.info('session ended on the server', { sessionId: this.sessionId, server: conn.address }),
+        (error: unknown) => this.options.log.warn('closeSession got no answer; the session ends when it expires', { sessionId: this.sessionId, cause: error }),
+      )
+    },
+    shutDown: () => this.shutDown(new ClientClosedError(), 'closed by the application'),
   }
 
   /** Final stop: nothing can be sent after this. */
@@ -515,6 +665,8 @@ export class Session extends EventEmitter {
     this.terminalError = error
     this.clock.clearTimeout(this.reconnectTimer)
     this.reconnectTimer = undefined
+    this.clock.clearTimeout(this.waitTimer)
+    this.waitTimer = undefined
     this.clearExpiryTimer()
     this.dropConnection(error)
     this.wire = 'closed'
@@ -522,6 +674,7 @@ export class Session extends EventEmitter {
     for (const req of this.waiting.drain()) req.settle(error, true)
     this.credentials.rejectAll(error)
     this.endWatches(KeeperState.Closed)
+    this.notifyReachWaiters()
     this.transition('closed', false, reason)
   }
 }
