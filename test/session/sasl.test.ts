@@ -54,6 +54,44 @@ async function serveSasl(conn: FakeConnection, first: number, password = 'pw'): 
 }
 
 describe('SASL exchange', () => {
+  it('on a reconnect with credentials and armed watches, sends only SASL until it completes, then auth, SetWatches, queued requests', async () => {
+    const tracked = client({ sasl: ALICE })
+    const zk = tracked.client
+    const first = await server().connection(1)
+    await first.accept({ sessionId: 0x5an })
+    const afterSasl = await serveSasl(first, 1)
+    const auth = zk.addAuth('digest', 'u:p')
+    await first.until(() => first.frames.some((f) => f.xid === -4), 5_000, 'the auth packet')
+    first.reply(-4)
+    await auth
+    const watched = zk.watchData('/w')
+    first.reply((await first.request(afterSasl + 1)).xid, { zxid: 0x10n, body: getDataBody('v1') })
+    const { changed } = await watched
+    first.destroy()
+    await tracked.reach('suspended')
+    const queued = zk.getData('/q')
+    const second = await server().connection(2)
+    expect((await second.accept()).sessionId).toBe(0x5an)
+    // The exchange alone, answered at once as a real server does: nothing else may be on the wire yet.
+    const initial = await second.request(1)
+    expect(second.frames.map((f) => f.opcode)).toEqual([SASL])
+    second.reply(initial.xid, { body: tokenBody(CHALLENGE) })
+    const response = await second.request(2)
+    expect(second.frames.filter((f) => f.opcode !== Op.ping).map((f) => f.opcode)).toEqual([SASL, SASL])
+    second.reply(response.xid, { body: tokenBody(rspauthFor(tokenOf(response), 'pw')) })
+    await second.until(() => second.frames.filter((f) => f.opcode !== Op.ping).length >= 5, 5_000, 'auth, SetWatches and the queued request')
+    const rest = second.frames.filter((f) => f.opcode !== Op.ping).slice(2)
+    expect(rest.map((f) => [f.xid === -4 ? 'auth' : f.opcode === Op.setWatches ? 'setWatches' : f.opcode === Op.getData ? 'getData' : f.opcode])).toEqual([['auth'], ['setWatches'], ['getData']])
+    second.reply(-4)
+    second.reply(rest[1]!.xid)
+    second.notify(3, 3, '/w')
+    second.reply(rest[2]!.xid, { body: getDataBody('q') })
+    expect((await queued).data.toString()).toBe('q')
+    expect(await changed).toMatchObject({ type: 'NodeDataChanged', path: '/w' })
+    expect(tracked.states.map((s) => s.state)).toEqual(['connected', 'suspended', 'reconnected'])
+    expect(second.closed).toBe(false)
+  })
+
   it('goes first, and requests wait until the server proved itself', async () => {
     const { client: zk } = client({ sasl: ALICE })
     const conn = await server().connection(1)
