@@ -44,6 +44,41 @@ describe('liveness', () => {
   })
 })
 
+describe('silence in one direction', () => {
+  it('drops a server whose events keep coming while pings and requests go unanswered, after the read timeout', async () => {
+    const { client: zk, reach } = client({ sessionTimeout: 600 })
+    const conn = await server().connection(1)
+    conn.autoPing = false
+    await conn.accept({ timeOut: 600 })
+    await zk.connected({ timeout: 5_000 })
+    const established = performance.now()
+    // Events for a path nobody watches: bytes arrive every 50 ms, so the connection never looks silent.
+    const events = setInterval(() => conn.notify(3, 3, '/busy'), 50)
+    try {
+      const inFlight = rejectionOf(zk.getData('/a'))
+      const suspended = await reach('suspended', 0, 3_000)
+      expect(suspended.reason).toMatch(/no reply from 127\.0\.0\.1:\d+ to a request or ping for \d+ ms \(read timeout\)/)
+      expect(performance.now() - established).toBeGreaterThanOrEqual(400 - 5)
+      expect(performance.now() - established).toBeLessThan(400 + 1_000)
+      expect(await inFlight).toBeInstanceOf(ConnectionLossError)
+    } finally {
+      clearInterval(events)
+    }
+  })
+
+  it('keeps a connection whose replies are slow but come within the read timeout', async () => {
+    const { client: zk, states } = client({ sessionTimeout: 600 })
+    const conn = await server().connection(1)
+    conn.autoPing = false
+    conn.onRequest = (req) => setTimeout(() => conn.reply(req.xid, { body: getDataBody('slow') }), 200)
+    await conn.accept({ timeOut: 600 })
+    await zk.connected({ timeout: 5_000 })
+    for (let i = 0; i < 4; i++) expect((await zk.getData('/s')).data.toString()).toBe('slow')
+    expect(conn.closed).toBe(false)
+    expect(states.map((s) => s.state)).toEqual(['connected'])
+  })
+})
+
 describe('connecting', () => {
   it('treats a transport that throws as a failed attempt and keeps trying', async () => {
     let attempts = 0
@@ -173,11 +208,52 @@ describe('closing', () => {
     await closed
   })
 
+  it('close() while suspended reconnects at once, resumes the session and ends it with closeSession', async () => {
+    const { client: zk, states, reach } = client({ reconnectDelay: { initialMs: 5_000, maxMs: 5_000 } })
+    const first = await server().connection(1)
+    await first.accept({ sessionId: 0x61n })
+    await zk.connected({ timeout: 5_000 })
+    first.destroy()
+    await reach('suspended')
+    const queued = zk.getData('/before-close')
+    server().onConnection = (conn) => {
+      void conn.accept()
+      conn.onRequest = (req) => conn.reply(req.xid, { body: getDataBody('sent first') })
+    }
+    const started = performance.now()
+    await zk.close()
+    expect(performance.now() - started).toBeLessThan(2_000) // not the 5 s backoff
+    const second = server().connections[1]!
+    expect(second.handshake?.sessionId).toBe(0x61n)
+    expect(second.requests.map((r) => r.opcode)).toEqual([Op.getData, Op.closeSession])
+    expect((await queued).data.toString()).toBe('sent first')
+    // Reconnecting only to close is not reported as 'reconnected'.
+    expect(states.map((s) => s.state)).toEqual(['connected', 'suspended', 'closed'])
+  })
+
+  it('close() while suspended with no server reachable settles within twice its bound, 2/3 of the session timeout', async () => {
+    const { client: zk, states, reach } = client({ sessionTimeout: 600 })
+    const first = await server().connection(1)
+    await first.accept({ timeOut: 600 })
+    await zk.connected({ timeout: 5_000 })
+    server().onConnection = (conn) => conn.destroy()
+    first.destroy()
+    await reach('suspended')
+    const started = performance.now()
+    await zk.close()
+    const took = performance.now() - started
+    expect(took).toBeGreaterThanOrEqual(400 - 10)
+    expect(took).toBeLessThan(2 * 400 + 300)
+    expect(states.map((s) => s.state)).toEqual(['connected', 'suspended', 'closed'])
+    expect(server().connections.slice(1).every((c) => c.requests.length === 0)).toBe(true)
+  })
+
   it('leaves no timer behind when closed from a state listener while disconnected', async () => {
     const clock = countingClock()
-    const { client: zk, reach } = client({ internals: { clock } })
+    // A short session timeout: close() tries for 2/3 of it to reach a server (none answers here).
+    const { client: zk, reach } = client({ sessionTimeout: 600, internals: { clock } })
     const conn: FakeConnection = await server().connection(1)
-    await conn.accept()
+    await conn.accept({ timeOut: 600 })
     await zk.connected({ timeout: 5_000 })
     let closing: Promise<void> | undefined
     zk.on('state', (change) => {
