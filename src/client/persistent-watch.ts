@@ -9,6 +9,8 @@ export class PersistentWatch implements AsyncIterable<WatchedEvent> {
   private readonly buffered: WatchedEvent[] = []
   private readonly readers: ((result: IteratorResult<WatchedEvent>) => void)[] = []
   private ended = false
+  /** An iterator was asked for: events are kept for it from then on. */
+  private iterating = false
   private removal: Promise<void> | undefined
 
   /**
@@ -35,7 +37,9 @@ export class PersistentWatch implements AsyncIterable<WatchedEvent> {
     this.listener?.(event)
     const reader = this.readers.shift()
     if (reader !== undefined) reader({ value: event, done: false })
-    else this.buffered.push(event)
+    // Kept for an iterator: one that exists, or one still to come when there is no listener.
+    // A listener-only watch keeps nothing (nobody would read it).
+    else if (this.iterating || this.listener === undefined) this.buffered.push(event)
     if (this.ended) for (const r of this.readers.splice(0)) r({ value: undefined, done: true })
   }
 
@@ -48,8 +52,12 @@ export class PersistentWatch implements AsyncIterable<WatchedEvent> {
     return this.removal
   }
 
-  /** Events in order; an unread event is kept, never dropped. Ends after the final event. */
+  /**
+   * Events in order; an unread event is kept, never dropped. Ends after the final event. With a
+   * `listener`, the iterator sees the events from its creation on (the listener had the earlier ones).
+   */
   [Symbol.asyncIterator](): AsyncIterator<WatchedEvent> {
+    this.iterating = true
     return {
       next: () => {
         const event = this.buffered.shift()
