@@ -20,6 +20,7 @@ export {
   isProtectedName,
   withoutProtection,
   PROTECTED_PREFIX,
+  ProtectedCreateAbortedError,
   type ProtectedCreateOptions,
 } from './protected-create.js'
 export {

@@ -72,9 +72,43 @@ export interface ProtectedCreateOptions extends CreateOptions {
   protectedId?: string
   /**
    * Stops waiting for a connection between attempts. A create already sent is never abandoned,
-   * so no node is left behind without the caller knowing of it.
+   * so no node is left behind without the caller knowing of it: when the signal aborts after a
+   * create's reply was lost, the parent is looked up first if the client is connected, and the
+   * rejection is a {@link ProtectedCreateAbortedError} that names the protected id and the node
+   * found (or says that the outcome is unknown).
    */
   signal?: AbortSignal
+}
+
+/**
+ * A {@link protectedCreate} stopped by its signal after a create whose reply was lost: the node
+ * may exist. `foundPath` is the node when the lookup found it (delete it if it is not wanted);
+ * with `outcomeKnown` false the client could not look, and `findProtectedNode(client, parent,
+ * protectedId, ...)` finds it once connected. `cause` is the signal's reason.
+ */
+export class ProtectedCreateAbortedError extends Error {
+  override readonly name = 'AbortError'
+
+  constructor(
+    /** The UUID of the node's prefix. */
+    readonly protectedId: string,
+    /** The parent the node would be in. */
+    readonly parent: string,
+    /** The node the lost create made, when the lookup found it; null otherwise. */
+    readonly foundPath: string | null,
+    /** True when the lookup ran (so `foundPath` null means no node was made). */
+    readonly outcomeKnown: boolean,
+    cause: unknown,
+  ) {
+    super(
+      outcomeKnown
+        ? foundPath === null
+          ? `protected create aborted; the lost create made no node (protected id ${protectedId})`
+          : `protected create aborted after its reply was lost; the node ${foundPath} exists: delete it if it is not wanted`
+        : `protected create aborted while disconnected after its reply was lost; a node with protected id ${protectedId} may exist under ${parent}: find it with findProtectedNode once connected`,
+      { cause },
+    )
+  }
 }
 
 /**
@@ -104,7 +138,12 @@ export async function protectedCreate(client: ZooKeeperClient, path: string, dat
   const ephemeral = isEphemeralMode(createOptions.mode)
   let outcomeUnknown = false
   for (let attempt = 0; ; attempt++) {
-    await whenWritable(client, `protected create of ${path}`, signal)
+    try {
+      await whenWritable(client, `protected create of ${path}`, signal)
+    } catch (error) {
+      if (outcomeUnknown && signal?.aborted === true && error === signal.reason) throw await abortedAfterLoss(client, parent, protectedId, ephemeral, error)
+      throw error
+    }
     try {
       if (outcomeUnknown) {
         const found = await findProtectedNode(client, parent, protectedId, { ephemeral })
@@ -117,9 +156,27 @@ export async function protectedCreate(client: ZooKeeperClient, path: string, dat
       if (!isRetryable(error) || client.state === 'closed') throw error
       // The reply was lost, not necessarily the request: look before creating again.
       outcomeUnknown = true
-      await backOff(client, attempt, signal)
+      try {
+        await backOff(client, attempt, signal)
+      } catch (abort) {
+        if (signal?.aborted === true && abort === signal.reason) throw await abortedAfterLoss(client, parent, protectedId, ephemeral, abort)
+        throw abort
+      }
     }
   }
+}
+
+/** The error for an abort after a lost reply: looks the node up first when the client can. */
+async function abortedAfterLoss(client: ZooKeeperClient, parent: string, protectedId: string, ephemeral: boolean, reason: unknown): Promise<ProtectedCreateAbortedError> {
+  if (client.state === 'connected' || client.state === 'reconnected') {
+    try {
+      const found = await findProtectedNode(client, parent, protectedId, { ephemeral })
+      return new ProtectedCreateAbortedError(protectedId, parent, found?.path ?? null, true, reason)
+    } catch {
+      // The connection went again: the outcome stays unknown.
+    }
+  }
+  return new ProtectedCreateAbortedError(protectedId, parent, null, false, reason)
 }
 
 /**

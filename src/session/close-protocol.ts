@@ -6,7 +6,8 @@
  *    {@link closeBound} ms, reconnecting at once rather than after its backoff;
  * 3. every request made before close() is sent, then closeSession, and its reply is awaited for
  *    at most {@link closeBound} ms (the server answers in order and closes the connection);
- * 4. the client shuts down: watches get a final `Closed` event, later calls ClientClosedError.
+ * 4. the client shuts down: watches get a final `Closed` event (delivered before close()
+ *    resolves, after every reply and event before it), later calls ClientClosedError.
  * So close() settles within 2 × closeBound plus the SASL exchange, which is itself bounded by the
  * read timeout. If no server is reachable, the session stays on the servers until it expires.
  */
@@ -31,6 +32,8 @@ export interface Closable {
   sendCloseSession(conn: Connection, ms: number): Promise<void>
   /** Final stop. */
   shutDown(): void
+  /** Resolves once every reply and event (the watches' final ones included) has been delivered. */
+  delivered(): Promise<void>
   /** The negotiated session timeout in ms. */
   negotiatedTimeout(): number
 }
@@ -47,4 +50,6 @@ export async function closeSession(session: Closable): Promise<void> {
   }
   if (conn !== null && session.resumable()) await session.sendCloseSession(conn, bound)
   session.shutDown()
+  // close() resolves once every watch has had its final event.
+  await session.delivered()
 }

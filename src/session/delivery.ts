@@ -24,6 +24,7 @@ export class OrderedDelivery {
   /** A reply was settled in this macrotask: an event now must wait for the caller's code to run. */
   private replySettled = false
   private scheduled = false
+  private readonly idleWaiters: (() => void)[] = []
 
   /** Settles `req` with its reply, after everything delivered before it. */
   reply(req: Request, value: unknown, failed: boolean): void {
@@ -49,6 +50,12 @@ export class OrderedDelivery {
   /** Number of items waiting (for tests and diagnostics). */
   get backlog(): number {
     return this.queue.length
+  }
+
+  /** Resolves once everything queued so far has been delivered. */
+  idle(): Promise<void> {
+    if (this.queue.length === 0) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
   }
 
   private markReplySettled(): void {
@@ -80,5 +87,6 @@ export class OrderedDelivery {
       }
     }
     if (this.queue.length > 0 || this.replySettled) this.schedule()
+    if (this.queue.length === 0) for (const wake of this.idleWaiters.splice(0)) wake()
   }
 }

@@ -656,6 +656,7 @@ export class Session extends EventEmitter {
       )
     },
     shutDown: () => this.shutDown(new ClientClosedError(), 'closed by the application'),
+    delivered: () => this.delivery.idle(),
   }
 
   /** Final stop: nothing can be sent after this. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, test } from 'vitest'
-import { type ConnectionState, type ZooKeeperClient, isProtectedName, protectedCreate, protectedName, withoutProtection } from '../../src/index.js'
+import { type ConnectionState, type ZooKeeperClient, ProtectedCreateAbortedError, findProtectedNode, isProtectedName, protectedCreate, protectedName, withoutProtection } from '../../src/index.js'
 import { FaultProxy } from '../../src/testing/index.js'
 import { chrootClient, connect, sharedServer } from '../support/zk.js'
 
@@ -120,5 +120,36 @@ describe('protectedCreate', () => {
     expect(client.sessionId).not.toBe(oldSession.id)
     expect(stat.ephemeralOwner).toBe(client.sessionId)
     expect((await observer.getChildren('/q')).children).toEqual([nameOf(path)])
+  })
+
+  test('aborted by its signal while disconnected after the reply was lost: the error names the protected id, and the node is found with it', async () => {
+    const { client: observer, chroot } = await chrootClient()
+    const proxy = await FaultProxy.start({ upstream: sharedServer() })
+    proxies.push(proxy)
+    const client = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 10_000 })
+    await observer.create('/a')
+    const { changed } = await observer.watchChildren('/a')
+    proxy.delay(1_000)
+    const controller = new AbortController()
+    const protectedId = randomUUID()
+    const creating = protectedCreate(client, '/a/item-', 'x', { mode: 'persistentSequential', protectedId, signal: controller.signal })
+    const suspended = new Promise<void>((resolve) => client.on('state', (s: { state: ConnectionState }) => s.state === 'suspended' && resolve()))
+    await changed
+    // The create was applied; its reply waits in the proxy. Drop it, and keep the client out.
+    proxy.blackhole()
+    proxy.cut()
+    proxy.restore()
+    proxy.refuse(true)
+    await suspended
+    controller.abort()
+    const error = await creating.then(() => null, (e: unknown) => e)
+    expect(error).toBeInstanceOf(ProtectedCreateAbortedError)
+    expect(error).toMatchObject({ name: 'AbortError', protectedId, parent: '/a', foundPath: null, outcomeKnown: false })
+    expect((error as Error).cause).toBe(controller.signal.reason)
+    const [left] = (await observer.getChildren('/a')).children
+    expect(left).toMatch(new RegExp(`^_c_${protectedId}-item-\\d{10}$`))
+    proxy.refuse(false)
+    await client.connected({ timeout: 10_000 })
+    expect((await findProtectedNode(client, '/a', protectedId, { ephemeral: false }))?.path).toBe(`/a/${left}`)
   })
 })
