@@ -124,6 +124,9 @@ export class ClientWatches {
     const present = kinds.some((k) => (options.watcher === undefined ? registry.has(k, serverPath) : target !== undefined && registry.has(k, serverPath, target)))
     // As ZKWatchManager.containsWatcher: nothing to remove on this client is an error, whatever the server holds.
     if (!present) throw new NoWatcherError({ path, operation: 'removeWatches' })
+    // While disconnected the server holds no watch of this connection (SetWatches re-arms only what
+    // the registry still has), so a local removal acts at once instead of waiting for a server.
+    if (options.local && !this.session.connectedNow) return this.removeLocally(serverPath, kinds, target)
     try {
       if (options.watcher !== undefined) {
         await this.session.request(OpCode.checkWatches, CheckWatchesRequestCodec, { path: serverPath, type: code }, null, this.context('removeWatches', path, options))
@@ -134,6 +137,11 @@ export class ClientWatches {
       const unreachable = error instanceof ZooKeeperError && error.isConnectionProblem
       if (!(options.local && unreachable)) throw error
     }
+    this.removeLocally(serverPath, kinds, target)
+  }
+
+  private removeLocally(serverPath: string, kinds: readonly WatchKind[], target: RawWatcher | undefined): void {
+    const registry = this.session.watches
     for (const kind of kinds) {
       const removed = target === undefined ? registry.remove(kind, serverPath) : registry.remove(kind, serverPath, target)
       const eventType = kind === 'child' ? EventType.ChildWatchRemoved : kind === 'data' || kind === 'exist' ? EventType.DataWatchRemoved : EventType.PersistentWatchRemoved
@@ -148,7 +156,8 @@ export class ClientWatches {
     this.session.watches.remove(type, serverPath, raw)
     try {
       // Other watches of the same kind on the path share the server's watch: it stays for them.
-      if (!this.session.watches.has(type, serverPath)) await this.removeOnServer(serverPath, watch.path, type, {})
+      // While disconnected there is nothing on the server to remove: the registry no longer has it.
+      if (this.session.connectedNow && !this.session.watches.has(type, serverPath)) await this.removeOnServer(serverPath, watch.path, type, {})
     } catch (error) {
       if (!(error instanceof ZooKeeperError && (error.code === 'NOWATCHER' || error.isConnectionProblem))) throw error
     } finally {

@@ -146,6 +146,11 @@ export class Session extends EventEmitter {
     return this.appState
   }
 
+  /** True when a request made now goes out at once (a primed connection, the client not closing). */
+  get connectedNow(): boolean {
+    return this.sendable() !== null
+  }
+
   /** Number of requests sent and awaiting replies. */
   get inFlight(): number {
     return this.pending.length

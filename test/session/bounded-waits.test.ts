@@ -156,3 +156,39 @@ describe('logging', () => {
     expect(stderr).toMatch(/ZKWIRE \d+: info connection attempt failed .*ECONNREFUSED/)
   })
 })
+
+describe('removing watches while disconnected', () => {
+  it('removeWatches with local, and PersistentWatch.remove(), act at once and are not re-armed', async () => {
+    const { client: zk, reach } = client()
+    const first = await server().connection(1)
+    await first.accept({ sessionId: 0x33n })
+    await zk.connected()
+    first.onRequest = (req) => {
+      if (req.opcode === 106) first.reply(req.xid)
+      else first.reply(req.xid, { body: Buffer.alloc(4 + 68) }) // getData: empty data, zero Stat
+    }
+    const events: string[] = []
+    await zk.getData('/d', { watcher: (e) => events.push(`${e.type} ${e.path}`) })
+    const persistent = await zk.addWatch('/p')
+    const iterated = (async () => {
+      const seen: string[] = []
+      for await (const e of persistent) seen.push(`${e.type} ${e.path}`)
+      return seen
+    })()
+    first.destroy()
+    await reach('suspended')
+    await zk.removeWatches('/d', 'data', { local: true })
+    expect(events).toEqual(['DataWatchRemoved /d'])
+    await persistent.remove()
+    expect(await iterated).toEqual(['PersistentWatchRemoved /p'])
+    // Nothing left to re-arm: the next connection carries no SetWatches.
+    const second = await server().connection(2)
+    await second.accept()
+    await reach('reconnected')
+    const after = zk.exists('/x')
+    const req = await second.request(1)
+    expect(req.opcode).toBe(3)
+    second.reply(req.xid, { err: -101 })
+    expect(await after).toBeNull()
+  })
+})
