@@ -27,9 +27,11 @@ export interface LeaderElectionOptions {
   /** Participant id, written as the candidate node's data (UTF-8, as LeaderLatch's id). Default `''`. */
   id?: string
   /**
-   * Keep leadership while the connection is suspended, until the session is really lost.
-   * Default false: leadership is given up the moment the connection is in doubt, because the
-   * session may expire meanwhile and another candidate take over while this one still acts.
+   * Keep leadership while the connection is suspended, until the session may have expired on the
+   * servers: leadership ends when the connection comes back too late, at the latest one session
+   * timeout after the last packet a server answered (`StateChange.serverExpiresInMs`), not at the
+   * client's own expiry (`lost`, 4/3 of the timeout), by when another candidate may already lead.
+   * Default false: leadership is given up the moment the connection is in doubt.
    */
   keepLeadershipWhileSuspended?: boolean
 }
@@ -115,14 +117,27 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
   private wakeup: (() => void) | null = null
   private driver: Promise<void> | null = null
   private closing: Promise<void> | null = null
+  /** While suspended with keepLeadershipWhileSuspended: ends leadership at the servers' expiry bound. */
+  private suspendTimer: NodeJS.Timeout | undefined
+  /** Watch removals in flight, by path: a new watch on the same path waits for them. */
+  private readonly unwatching = new Map<string, Promise<void>>()
 
   private readonly onState = (change: StateChange): void => {
     // Any state change invalidates what a look at the candidates in flight will conclude.
     this.epoch++
+    clearTimeout(this.suspendTimer)
+    this.suspendTimer = undefined
     switch (change.state) {
       case 'suspended':
       case 'readOnly':
         if (!this.keepWhileSuspended) this.stepDown(`connection ${change.state}: ${change.reason}`)
+        else if (change.state === 'suspended' && this.term !== null) {
+          const bound = change.serverExpiresInMs ?? this.client.sessionTimeout
+          this.suspendTimer = setTimeout(() => {
+            this.suspendTimer = undefined
+            this.stepDown(`suspended for as long as the session can live on the servers (${bound} ms after the suspension)`)
+          }, bound)
+        }
         break
       case 'lost':
         this.stepDown(`session lost: ${change.reason}`)
@@ -130,6 +145,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
       case 'closed':
         this.stepDown('the client was closed')
         this.failWaiters(clientClosedError('leader election'))
+        this.joined.reject(clientClosedError('leader election start'))
         break
       default:
         break
@@ -176,6 +192,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
    */
   start(): Promise<void> {
     if (this.closing !== null) return Promise.reject(new InvalidArgumentError('the leader election is closed'))
+    if (this.client.state === 'closed') this.joined.reject(clientClosedError('leader election start'))
     if (this.driver === null) {
       this.client.on('state', this.onState)
       this.driver = this.drive()
@@ -344,7 +361,11 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
         attempt = 0
         if (settled) await this.untilWoken()
       } catch (error) {
-        if (this.closing !== null || this.client.state === 'closed') break
+        if (this.closing !== null || this.client.state === 'closed') {
+          // Never joined and never will: start() must not wait forever.
+          if (this.client.state === 'closed') this.joined.reject(clientClosedError('leader election start'))
+          break
+        }
         if (isRetryable(error)) {
           await backOff(this.client, attempt++, this.stopController.signal).catch(() => {})
         } else {
@@ -404,6 +425,8 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     const predecessor = joinPath(this.path, candidates[index - 1]!)
     if (this.watched !== predecessor) this.unwatch()
     this.watched = predecessor
+    // A removal of an earlier watch on this path still in flight would remove the new one too.
+    await this.unwatching.get(predecessor)
     try {
       // getData, not exists: on a node already gone, exists would leave a watch for its creation,
       // which never comes for a sequential name (Curator's LeaderLatch does the same).
@@ -435,6 +458,8 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     // The driver stops at its next step; a create already sent is awaited, never abandoned.
     await this.driver
     this.client.off('state', this.onState)
+    clearTimeout(this.suspendTimer)
+    this.suspendTimer = undefined
     this.unwatch()
     for (const r of this.resignRequests.splice(0)) r.resolve()
     const node = this.node
@@ -508,7 +533,11 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     const watched = this.watched
     if (watched === null) return
     this.watched = null
-    void this.client.removeWatches(watched, 'data', { watcher: this.onPredecessorEvent, local: true }).catch(() => {})
+    const removal = this.client.removeWatches(watched, 'data', { watcher: this.onPredecessorEvent, local: true }).catch(() => {})
+    const tracked = removal.finally(() => {
+      if (this.unwatching.get(watched) === tracked) this.unwatching.delete(watched)
+    })
+    this.unwatching.set(watched, tracked)
   }
 
   private async deleteQuietly(path: string): Promise<void> {

@@ -51,8 +51,13 @@ export class Connection {
   lastReceivedAt: number | undefined = undefined
   /** When the handshake completed (clock time); undefined until it has. */
   establishedAt: number | undefined = undefined
-  /** Pings sent and not yet answered; the session counts their replies off. */
-  pingsUnanswered = 0
+  /** Send times of the pings not yet answered, oldest first; the session takes them off as replies come. */
+  readonly pingsSentAt: number[] = []
+  /**
+   * Send time of the newest request, ping or handshake the server has answered: the server last
+   * renewed the session no earlier than this, so it cannot expire it before this + the timeout.
+   */
+  lastAnsweredSentAt: number | undefined = undefined
   /** Null when the transport threw instead of returning a socket. */
   private readonly socket: Socket | null
   private readonly framer: FrameDecoder
@@ -182,7 +187,7 @@ export class Connection {
   }
 
   private ping(): void {
-    this.pingsUnanswered++
+    this.pingsSentAt.push(this.clock.now())
     this.out.raw(PING_FRAME)
     this.flush()
   }

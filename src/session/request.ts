@@ -46,6 +46,8 @@ export class Request {
   settled = false
   /** Bytes of its frame on the wire, once sent (counted against the session's byte budget). */
   bytes = 0
+  /** Clock time when it was written to the connection. */
+  sentAt = 0
   /** Clock time when it was queued to wait for a connection (bounds that wait). */
   queuedAt = 0
   private cleanup: (() => void) | undefined = undefined

@@ -251,6 +251,7 @@ export class Session extends EventEmitter {
       return
     }
     req.xid = xid
+    req.sentAt = this.clock.now()
     req.bytes = length
     this.inFlightBytes += length
     this.pending.push(req)
@@ -354,6 +355,8 @@ export class Session extends EventEmitter {
     w.endFrame(start)
     // Nothing else is written until the ConnectResponse arrives (ClientCnxnSocketNIO.doIO).
     conn.flush()
+    // Answered by the ConnectResponse: the server renews the session no earlier than now.
+    conn.lastAnsweredSentAt = this.clock.now()
   }
 
   /** The session id a ConnectRequest asks to resume: 0n (a new session) until a read-write server was seen. */
@@ -372,7 +375,8 @@ export class Session extends EventEmitter {
       return
     }
     if (xid === Xid.ping) {
-      if (conn.pingsUnanswered > 0) conn.pingsUnanswered--
+      const sentAt = conn.pingsSentAt.shift()
+      if (sentAt !== undefined) conn.lastAnsweredSentAt = sentAt
       conn.answered(this.awaitingReplies(conn))
       return
     }
@@ -394,6 +398,7 @@ export class Session extends EventEmitter {
     req.complete(err, r, this.watches, this.deliverReply)
     this.pending.shift()
     this.inFlightBytes -= req.bytes
+    conn.lastAnsweredSentAt = req.sentAt
     conn.answered(this.awaitingReplies(conn))
   }
 
@@ -401,7 +406,7 @@ export class Session extends EventEmitter {
 
   /** True while anything sent on `conn` awaits its reply (requests, credentials, pings). */
   private awaitingReplies(conn: Connection): boolean {
-    return this.pending.length > 0 || this.credentials.unanswered > 0 || conn.pingsUnanswered > 0
+    return this.pending.length > 0 || this.credentials.unanswered > 0 || conn.pingsSentAt.length > 0
   }
 
   private onConnectResponse(conn: Connection, frame: Buffer): void {
@@ -519,7 +524,10 @@ export class Session extends EventEmitter {
     } else if (wasConnected) {
       // Armed before the state event, whose listeners may close the client.
       this.armLocalExpiry()
-      this.transition('suspended', false, reason.message)
+      // The servers renewed the session no earlier than the send time of the last answered packet.
+      const renewed = conn.lastAnsweredSentAt ?? conn.establishedAt!
+      const serverExpiresInMs = Math.max(0, Math.floor(renewed + this.negotiatedTimeout - this.clock.now()))
+      this.transition('suspended', false, reason.message, serverExpiresInMs)
     }
     this.scheduleReconnect()
     this.armWaitBound()
@@ -585,7 +593,7 @@ export class Session extends EventEmitter {
     for (const [watcher, path] of this.watches.drain()) this.delivery.event([watcher], { type: EventType.None, state, path })
   }
 
-  private transition(to: ConnectionState, newSession: boolean, reason: string): void {
+  private transition(to: ConnectionState, newSession: boolean, reason: string, serverExpiresInMs?: number): void {
     const previous = this.appState
     if (previous === to && to !== 'reconnected') return
     if (!canTransition(previous, to)) return
@@ -593,6 +601,7 @@ export class Session extends EventEmitter {
     if (this.closeRequested && to !== 'closed') return
     this.appState = to
     const change: StateChange = { state: to, previous, sessionId: this.sessionId, newSession, reason }
+    if (serverExpiresInMs !== undefined) change.serverExpiresInMs = serverExpiresInMs
     this.options.log.info(`state ${to}`, { previous, sessionId: this.sessionId, newSession, reason })
     this.emit('state', change)
   }

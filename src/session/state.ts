@@ -37,6 +37,13 @@ export interface StateChange {
   newSession: boolean
   /** Why the change happened, in words. */
   reason: string
+  /**
+   * For `suspended`: the servers may expire the session this many ms after the event (the
+   * negotiated timeout, counted from the send time of the last packet a server answered). Local
+   * expiry (`lost`) comes later, at 4/3 of the timeout; whatever must not outlive the session on
+   * the servers (a leader acting while suspended) must stop by this bound.
+   */
+  serverExpiresInMs?: number
 }
 
 /** The application states that may follow each state. */

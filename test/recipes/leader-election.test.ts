@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import { LeaderElection, type Leadership, type ZooKeeperClient } from '../../src/index.js'
+import { ClientClosedError, LeaderElection, type Leadership, type ZooKeeperClient, createClient } from '../../src/index.js'
 import { waitFor } from '../../src/testing/index.js'
 import { startChild } from './helpers/child.js'
 import { cutOff, expireSession, expireWhileCutOff, nextState, proxiedClient } from './helpers/session.js'
@@ -188,6 +188,29 @@ describe('leader election', () => {
     expect((await other.getChildren('/election')).children).toHaveLength(1)
   })
 
+  test('keepLeadershipWhileSuspended: leadership ends by the servers\' expiry bound, before the client\'s own expiry', async () => {
+    const { chroot } = await chrootClient()
+    const { client, proxy } = await proxiedClient(chroot, { sessionTimeout: 1_200 })
+    const e = candidate(client, 'bounded', { keepLeadershipWhileSuspended: true })
+    await e.start()
+    await e.leadership()
+    const suspended = nextState(client, (c) => c.state === 'suspended')
+    const lost = nextState(client, (c) => c.state === 'lost')
+    const steppedDown = new Promise<{ reason: string; state: string; at: number }>((resolve) => e.once('notLeader', ({ reason }) => resolve({ reason, state: client.state, at: performance.now() })))
+    const silentFrom = performance.now()
+    proxy.blackhole() // no bytes either way: noticed after the read timeout, 2/3 of 1.2 s
+    const change = await suspended
+    expect(e.isLeader).toBe(true)
+    expect(change.serverExpiresInMs).toBeGreaterThan(0)
+    expect(change.serverExpiresInMs).toBeLessThanOrEqual(1_200 - 800 + 50)
+    const down = await steppedDown
+    expect(down.reason).toMatch(/as long as the session can live on the servers/)
+    expect(down.state).toBe('suspended') // before 'lost', which comes at 4/3 of the timeout
+    expect(down.at - silentFrom).toBeLessThanOrEqual(1_200 + 100)
+    await lost
+    proxy.restore()
+  })
+
   test('after an expiry a follower contends again with a new node, behind the others', async () => {
     const { client: leaderClient, chroot, connectString } = await chrootClient()
     const leader = candidate(leaderClient, 'leader')
@@ -205,5 +228,17 @@ describe('leader election', () => {
     await leader.close()
     const { election } = await nextLeader([follower, third])
     expect(election).toBe(third)
+  })
+})
+
+describe('start() on a closed client', () => {
+  test('rejects with ClientClosedError when the client is closed, or closes before the candidate joined', async () => {
+    const closed = createClient('127.0.0.1:1', { sessionTimeout: 60_000 })
+    await closed.close()
+    await expect(new LeaderElection(closed, '/election').start()).rejects.toBeInstanceOf(ClientClosedError)
+    const never = createClient('127.0.0.1:1', { sessionTimeout: 60_000 })
+    const starting = new LeaderElection(never, '/election').start()
+    await never.close()
+    await expect(starting).rejects.toBeInstanceOf(ClientClosedError)
   })
 })
