@@ -93,6 +93,8 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
   private watchingExistence = false
 
   private readonly onState = (change: StateChange): void => {
+    // The client closed: no view will come any more, so snapshot iterators end.
+    if (change.state === 'closed') for (const listener of [...this.snapshotListeners]) listener(null)
     if (change.state === 'reconnected' || change.state === 'readOnly') {
       this.needChildren = this.needAll = true
       void this.pump()
@@ -179,8 +181,8 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
   /**
    * The view as an async iterator: the current instances first (once read), then the instances
    * after each change. A slow consumer gets the latest view, not every intermediate one: a view
-   * is worth having only while it is current. Ends when the discovery closes or `signal` aborts;
-   * starts the discovery if needed.
+   * is worth having only while it is current. Ends when the discovery or its client closes, or
+   * `signal` aborts; starts the discovery if needed.
    *
    * @example
    * ```ts
@@ -188,9 +190,9 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
    * ```
    */
   snapshots(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<ServiceInstance<P>[], undefined> {
-    let latest: ServiceInstance<P>[] | null = this.isReady ? this.instances : null
+    let done = this.closed || this.client.state === 'closed'
+    let latest: ServiceInstance<P>[] | null = this.isReady && !done ? this.instances : null
     let waiting: ((result: IteratorResult<ServiceInstance<P>[], undefined>) => void) | null = null
-    let done = this.closed
     const finish = (): void => {
       if (done) return
       done = true
