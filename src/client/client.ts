@@ -142,10 +142,26 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
   /**
    * Resolves once the client is connected, read-only servers included (immediately if it is).
    * Rejects with ClientClosedError if it closes first, and with ConnectionLossError once
-   * `timeout` (default: the client's `requestTimeout`, else none) passes.
+   * `timeout` passes (default: the client's `requestTimeout`, else the session timeout). Without a
+   * `timeout`, the error names the servers tried and has the last failure (connection refused, not
+   * a ZooKeeper server, handshake timed out...) as its `cause`. The client keeps trying either way.
    */
   connected(options: CallOptions = {}): Promise<void> {
-    return this.waitForState(isUsable, { ...options, timeout: options.timeout ?? this.requestTimeout })
+    const timeout = options.timeout ?? this.requestTimeout
+    if (timeout !== undefined) return this.waitForState(isUsable, { ...options, timeout })
+    if (isUsable(this.state)) return Promise.resolve()
+    const outer = options.signal
+    if (outer?.aborted) return Promise.reject(outer.reason)
+    // Nothing waits forever: bounded by the session timeout, failing with what the attempts found.
+    const bound = this.session.unreachableBoundMs
+    const controller = new AbortController()
+    const onOuterAbort = (): void => controller.abort(outer!.reason)
+    outer?.addEventListener('abort', onOuterAbort, { once: true })
+    const timer = setTimeout(() => controller.abort(this.session.unreachableError(bound, 'connected()')), bound)
+    return this.waitForState(isUsable, { signal: controller.signal }).finally(() => {
+      clearTimeout(timer)
+      outer?.removeEventListener('abort', onOuterAbort)
+    })
   }
 
   /**

@@ -24,6 +24,7 @@ import { HOLD_WHILE_UNANSWERED, SET_WATCHES_MAX_LENGTH, type SessionOptions } fr
 import { Connection } from './connection.js'
 import { HostList, formatHost } from './hosts.js'
 import { Queue } from '../common/ring-queue.js'
+import { WaitingRequests } from './waiting.js'
 import { ReadOnlyProbe, otherHosts } from './read-only-probe.js'
 import { rearmWatches } from './rearm.js'
 import { Request, type RequestContext } from './request.js'
@@ -48,7 +49,7 @@ export class Session extends EventEmitter {
   private readonly hostList: HostList
   private readonly clock: Clock
   private readonly pending = new Queue<Request>()
-  private readonly waiting = new Queue<Request>()
+  private readonly waiting: WaitingRequests
   private readonly credentials = new Credentials()
   /** Replies and events, delivered in the order the server sent them. */
   private readonly delivery = new OrderedDelivery()
@@ -62,8 +63,6 @@ export class Session extends EventEmitter {
   private primed: Connection | null = null
   /** Bytes of the requests on the wire awaiting replies (see `SessionOptions.maxInFlightBytes`). */
   private inFlightBytes = 0
-  /** Fails requests that waited too long for a connection while no session could be waiting for them. */
-  private waitTimer: TimerHandle | undefined
   /** close() was called: no state events but `closed`, and no new session is started. */
   private closeRequested = false
   /** close() waiting for a usable connection (see close-protocol.ts). */
@@ -119,6 +118,12 @@ export class Session extends EventEmitter {
     this.seenRwServerBefore = options.session !== undefined
     this.lastHeard = this.clock.now()
     this.backoff = new Backoff(options.reconnectDelay, options.random)
+    this.waiting = new WaitingRequests(this.clock, options.sessionTimeout, {
+      // No established connection, and no session whose local expiry would end the wait.
+      unbounded: () => !this.closing && !(this.conn?.isEstablished ?? false) && this.expiryTimer === undefined,
+      errorFor: (req, boundMs) => this.attempts.error(boundMs, `${req.context.operation}${req.context.path === undefined ? '' : ` ${req.context.path}`}`),
+      failed: (calls, waitedMs) => this.options.log.warn('calls failed: no server usable', { calls, waitedMs, cause: this.attempts.lastCause ?? undefined }),
+    })
     this.saslGate = options.sasl === undefined ? null : new SaslGate(options.sasl, this.saslHost, options.log)
   }
 
@@ -128,7 +133,7 @@ export class Session extends EventEmitter {
    * session timeout. While a session may still live, local expiry bounds the wait instead.
    */
   get unreachableBoundMs(): number {
-    return this.options.sessionTimeout
+    return this.waiting.boundMs
   }
 
   /** The ConnectionLossError for a wait of `waitedMs` that found no usable server: hosts tried and the last cause. */
@@ -177,11 +182,9 @@ export class Session extends EventEmitter {
       if (this.waiting.length === 0 && this.hasRoom()) {
         this.send(req)
       } else {
-        req.queuedAt = this.clock.now()
         this.waiting.push(req)
         // The queue may hold only abandoned requests: then this one can go now.
         if (this.hasRoom()) this.pump()
-        else this.armWaitBound()
       }
     }
     return req.promise as Promise<T>
@@ -265,37 +268,6 @@ export class Session extends EventEmitter {
       const req = this.waiting.shift()!
       if (!req.settled) this.send(req)
     }
-  }
-
-  /** Arms the bound on waiting requests when no connection or session can be waited for. */
-  private armWaitBound(): void {
-    if (this.waitTimer !== undefined || this.waiting.length === 0 || !this.waitIsUnbounded()) return
-    const deadline = this.waiting.peek()!.queuedAt + this.unreachableBoundMs
-    this.waitTimer = this.clock.setTimeout(this.onWaitBound, Math.max(1, Math.ceil(deadline - this.clock.now())))
-  }
-
-  /** No established connection, and no session whose local expiry would end the wait. */
-  private waitIsUnbounded(): boolean {
-    return !this.closing && !(this.conn?.isEstablished ?? false) && this.expiryTimer === undefined
-  }
-
-  private readonly onWaitBound = (): void => {
-    this.waitTimer = undefined
-    if (!this.waitIsUnbounded()) return
-    const now = this.clock.now()
-    const bound = this.unreachableBoundMs
-    let failed = 0
-    // The queue is in submission order: the expired ones are at its head.
-    for (let req = this.waiting.peek(); req !== undefined; req = this.waiting.peek()) {
-      if (!req.settled && now - req.queuedAt < bound) break
-      this.waiting.shift()
-      if (req.settled) continue
-      const path = req.context.path === undefined ? '' : ` ${req.context.path}`
-      req.settle(this.attempts.error(bound, `${req.context.operation}${path}`), true)
-      failed++
-    }
-    if (failed > 0) this.options.log.warn('calls failed: no server usable', { calls: failed, waitedMs: bound, cause: this.attempts.lastCause ?? undefined })
-    this.armWaitBound()
   }
 
   /** The SASL gate's view of the session. */
@@ -434,8 +406,7 @@ export class Session extends EventEmitter {
     if (!response.readOnly) this.seenRwServerBefore = true
     this.wire = response.readOnly ? 'connectedReadOnly' : 'connected'
     conn.establish(this.negotiatedTimeout)
-    this.clock.clearTimeout(this.waitTimer)
-    this.waitTimer = undefined
+    this.waiting.disarm()
     // Watches set through a read-only server's local session carry over to the next one, as in ClientCnxn.
     this.rearmOnPrime = !newSession || requested === 0n
     // With SASL, nothing else goes out until the exchange completes (ClientCnxn tunnelAuthInProgress).
@@ -530,7 +501,7 @@ export class Session extends EventEmitter {
       this.transition('suspended', false, reason.message, serverExpiresInMs)
     }
     this.scheduleReconnect()
-    this.armWaitBound()
+    this.waiting.arm()
   }
 
   private failPending(reason: Error): void {
@@ -562,7 +533,7 @@ export class Session extends EventEmitter {
       attempt?.close()
       this.expire(`no server answered for ${silence} ms, longer than the session timeout of ${this.negotiatedTimeout} ms`)
       if (attempt !== null) this.scheduleReconnect()
-      this.armWaitBound()
+      this.waiting.arm()
     }, Math.max(0, deadline - this.clock.now()))
   }
 
@@ -680,8 +651,7 @@ export class Session extends EventEmitter {
     this.terminalError = error
     this.clock.clearTimeout(this.reconnectTimer)
     this.reconnectTimer = undefined
-    this.clock.clearTimeout(this.waitTimer)
-    this.waitTimer = undefined
+    this.waiting.disarm()
     this.clearExpiryTimer()
     this.dropConnection(error)
     this.wire = 'closed'
