@@ -24,6 +24,7 @@ import { HOLD_WHILE_UNANSWERED, SET_WATCHES_MAX_LENGTH, type SessionOptions } fr
 import { Connection } from './connection.js'
 import { HostList, formatHost } from './hosts.js'
 import { Queue } from '../common/ring-queue.js'
+import { LocalExpiry } from './local-expiry.js'
 import { WaitingRequests } from './waiting.js'
 import { ReadOnlyProbe, otherHosts } from './read-only-probe.js'
 import { rearmWatches } from './rearm.js'
@@ -72,13 +73,11 @@ export class Session extends EventEmitter {
   private closing = false
   private closedPromise: Promise<void> | null = null
   private reconnectTimer: TimerHandle | undefined
-  private expiryTimer: TimerHandle | undefined
+  private readonly expiry: LocalExpiry
   private xid = 0
   private terminalError: Error | null = null
   /** One reader for every reply frame: frames are handled one at a time, to completion. */
   private readonly reader = new Reader(Buffer.alloc(0))
-  /** Time of the last byte received from any server (drives local expiry). */
-  private lastHeard: number
   /**
    * True once connected to a read-write server (or given a session to resume). Until then every
    * ConnectRequest asks for a new session: read-only servers hand out local sessions the quorum
@@ -116,11 +115,11 @@ export class Session extends EventEmitter {
       this.sessionPassword = options.session.password
     }
     this.seenRwServerBefore = options.session !== undefined
-    this.lastHeard = this.clock.now()
+    this.expiry = new LocalExpiry(this.clock)
     this.backoff = new Backoff(options.reconnectDelay, options.random)
     this.waiting = new WaitingRequests(this.clock, options.sessionTimeout, {
       // No established connection, and no session whose local expiry would end the wait.
-      unbounded: () => !this.closing && !(this.conn?.isEstablished ?? false) && this.expiryTimer === undefined,
+      unbounded: () => !this.closing && !(this.conn?.isEstablished ?? false) && !this.expiry.armed,
       errorFor: (req, boundMs) => this.attempts.error(boundMs, `${req.context.operation}${req.context.path === undefined ? '' : ` ${req.context.path}`}`),
       failed: (calls, waitedMs) => this.options.log.warn('calls failed: no server usable', { calls, waitedMs, cause: this.attempts.lastCause ?? undefined }),
     })
@@ -402,7 +401,7 @@ export class Session extends EventEmitter {
     this.negotiatedTimeout = response.timeOut
     this.attempts.connected()
     this.hostList.connected()
-    this.clearExpiryTimer()
+    this.expiry.clear()
     if (!response.readOnly) this.seenRwServerBefore = true
     this.wire = response.readOnly ? 'connectedReadOnly' : 'connected'
     conn.establish(this.negotiatedTimeout)
@@ -479,7 +478,7 @@ export class Session extends EventEmitter {
     this.conn = null
     this.primed = null
     conn.close()
-    if (conn.lastReceivedAt !== undefined) this.lastHeard = Math.max(this.lastHeard, conn.lastReceivedAt)
+    this.expiry.heard(conn.lastReceivedAt)
     const wasConnected = conn.isEstablished
     this.wire = this.closing ? 'closed' : 'connecting'
     this.failPending(reason)
@@ -517,16 +516,12 @@ export class Session extends EventEmitter {
     }, delay)
   }
 
-  /** While disconnected, declare the session lost once no server could still be holding it. */
+  /** While disconnected, declare the session lost once no server could still be holding it (local-expiry.ts). */
   private armLocalExpiry(): void {
     // A session that only ever lived on read-only servers is never resumed, so it cannot expire.
-    if (this.sessionId === 0n || !this.seenRwServerBefore || this.expiryTimer !== undefined) return
-    // ZOOKEEPER-4508 (3.9.3): no bytes from any server for 4/3 of the negotiated timeout.
-    const deadline = this.lastHeard + Math.floor((this.negotiatedTimeout * 4) / 3)
-    this.expiryTimer = this.clock.setTimeout(() => {
-      this.expiryTimer = undefined
+    if (this.sessionId === 0n || !this.seenRwServerBefore) return
+    this.expiry.arm(this.negotiatedTimeout, (silence) => {
       if (this.wire !== 'connecting' || this.sessionId === 0n) return
-      const silence = Math.round(this.clock.now() - this.lastHeard)
       // An attempt in progress would try to resume the dead session; end it first, quietly.
       const attempt = this.conn
       this.conn = null
@@ -534,17 +529,12 @@ export class Session extends EventEmitter {
       this.expire(`no server answered for ${silence} ms, longer than the session timeout of ${this.negotiatedTimeout} ms`)
       if (attempt !== null) this.scheduleReconnect()
       this.waiting.arm()
-    }, Math.max(0, deadline - this.clock.now()))
-  }
-
-  private clearExpiryTimer(): void {
-    this.clock.clearTimeout(this.expiryTimer)
-    this.expiryTimer = undefined
+    })
   }
 
   /** The session is gone: fail everything that belonged to it and start over, or stop. */
   private expire(reason: string): void {
-    this.clearExpiryTimer()
+    this.expiry.clear()
     const id = this.sessionId
     const error = new SessionExpiredError({ message: `session 0x${id.toString(16)} expired: ${reason}; its ephemeral nodes and watches are gone` })
     this.sessionId = 0n
@@ -652,7 +642,7 @@ export class Session extends EventEmitter {
     this.clock.clearTimeout(this.reconnectTimer)
     this.reconnectTimer = undefined
     this.waiting.disarm()
-    this.clearExpiryTimer()
+    this.expiry.clear()
     this.dropConnection(error)
     this.wire = 'closed'
     this.failPending(error)
