@@ -41,7 +41,8 @@ describe('byte budget and backpressure', () => {
       for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve))
       maxBuffered = Math.max(maxBuffered, socket!.writableLength)
       expect(maxBuffered).toBeLessThanOrEqual(DEFAULT_MAX_IN_FLIGHT_BYTES + 210 * 1024)
-      expect(burst).toBeLessThan(100)
+      // Only the first frames are encoded now (about 8 MiB); before, all 60 MB were, in one stall of seconds.
+      expect(burst).toBeLessThan(300)
       // The server reads again and answers: every caller gets its reply, none failed.
       conn.onRequest = (req) => {
         if (req.opcode === 5) conn.reply(req.xid, { body: STAT })
