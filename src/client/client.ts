@@ -219,7 +219,13 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     })
   }
 
-  /** Closes the session (its ephemeral nodes are deleted at once) and the connection. */
+  /**
+   * Closes the session (its ephemeral nodes are deleted at once) and the connection. Calls made
+   * before it are sent first. During an outage it tries to reach a server to end the session for
+   * at most min(2 s, max(200 ms, 2/3 of the session timeout)), then waits for closeSession's reply
+   * as long again; if no server is reachable, the session and its ephemeral nodes stay until the
+   * servers expire it. Resolves once every watch has had its final `Closed` event.
+   */
   close(): Promise<void> {
     return this.session.close()
   }
