@@ -23,8 +23,8 @@ import type { Clock, TimerHandle } from './clock.js'
 import { HOLD_WHILE_UNANSWERED, SET_WATCHES_MAX_LENGTH, type SessionOptions } from './config.js'
 import { Connection } from './connection.js'
 import { HostList, formatHost } from './hosts.js'
-import { Queue } from '../common/ring-queue.js'
 import { LocalExpiry } from './local-expiry.js'
+import { InFlight } from './in-flight.js'
 import { WaitingRequests } from './waiting.js'
 import { ReadOnlyProbe, otherHosts } from './read-only-probe.js'
 import { rearmWatches } from './rearm.js'
@@ -49,7 +49,8 @@ export class Session extends EventEmitter {
   private readonly options: SessionOptions
   private readonly hostList: HostList
   private readonly clock: Clock
-  private readonly pending = new Queue<Request>()
+  /** Requests on the wire awaiting replies, and the window they fit in. */
+  private readonly pending: InFlight
   private readonly waiting: WaitingRequests
   private readonly credentials = new Credentials()
   /** Replies and events, delivered in the order the server sent them. */
@@ -62,8 +63,6 @@ export class Session extends EventEmitter {
   private conn: Connection | null = null
   /** The connection once primed (credentials, SetWatches sent): requests may go out on it. */
   private primed: Connection | null = null
-  /** Bytes of the requests on the wire awaiting replies (see `SessionOptions.maxInFlightBytes`). */
-  private inFlightBytes = 0
   /** close() was called: no state events but `closed`, and no new session is started. */
   private closeRequested = false
   /** close() waiting for a usable connection (see close-protocol.ts). */
@@ -74,7 +73,6 @@ export class Session extends EventEmitter {
   private closedPromise: Promise<void> | null = null
   private reconnectTimer: TimerHandle | undefined
   private readonly expiry: LocalExpiry
-  private xid = 0
   private terminalError: Error | null = null
   /** One reader for every reply frame: frames are handled one at a time, to completion. */
   private readonly reader = new Reader(Buffer.alloc(0))
@@ -117,6 +115,7 @@ export class Session extends EventEmitter {
     this.seenRwServerBefore = options.session !== undefined
     this.expiry = new LocalExpiry(this.clock)
     this.backoff = new Backoff(options.reconnectDelay, options.random)
+    this.pending = new InFlight(this.clock, options)
     this.waiting = new WaitingRequests(this.clock, options.sessionTimeout, {
       // No established connection, and no session whose local expiry would end the wait.
       unbounded: () => !this.closing && !(this.conn?.isEstablished ?? false) && !this.expiry.armed,
@@ -214,7 +213,7 @@ export class Session extends EventEmitter {
   private hasRoom(): boolean {
     const conn = this.sendable()
     if (conn === null || !conn.writable) return false
-    return this.pending.length < this.options.maxInFlight && (this.inFlightBytes === 0 || this.inFlightBytes < this.options.maxInFlightBytes)
+    return this.pending.hasRoom
   }
 
   /**
@@ -225,40 +224,9 @@ export class Session extends EventEmitter {
     req.settle(reason, true)
   }
 
-  private nextXid(): number {
-    // Positive, never 0, wrapping as ClientCnxn.getXid does.
-    this.xid = this.xid === 0x7fffffff ? 1 : this.xid + 1
-    return this.xid
-  }
-
-  /** Encodes a request into the connection's outgoing batch and queues it for its reply. */
+  /** Writes a request on `conn` (default: the current connection), bypassing the queue. */
   private send(req: Request, conn = this.conn!): void {
-    const w = conn.out
-    const start = w.beginFrame()
-    const xid = this.nextXid()
-    try {
-      w.int(xid).int(req.opcode)
-      if (req.codec !== null) req.codec.encode(w, req.body)
-    } catch (error) {
-      w.truncate(start)
-      req.settle(error instanceof Error ? error : new InvalidArgumentError(String(error)), true)
-      return
-    }
-    const length = w.endFrame(start)
-    if (length > this.options.maxPacketLength) {
-      // The server closes the connection on a frame over jute.maxbuffer, failing every request
-      // in flight; refuse this one alone instead.
-      w.truncate(start)
-      req.settle(new InvalidArgumentError(`${req.context.operation} request of ${length} bytes exceeds the packet limit of ${this.options.maxPacketLength} bytes (jute.maxbuffer); send less data`), true)
-      return
-    }
-    req.xid = xid
-    req.sentAt = this.clock.now()
-    req.bytes = length
-    this.inFlightBytes += length
-    this.pending.push(req)
-    conn.framesQueued++
-    conn.scheduleFlush()
+    this.pending.send(req, conn)
   }
 
   /** Sends waiting requests while there is room in the window. */
@@ -357,7 +325,7 @@ export class Session extends EventEmitter {
       if (failed !== null) this.shutDown(failed, 'authentication failed')
       return
     }
-    const req = this.pending.peek()
+    const req = this.pending.oldest
     if (req === undefined) throw new ProtocolError(`reply with xid ${xid} but no request is awaiting a reply`, 0)
     // The server answers in request order: a reply to anything but the oldest request breaks the stream.
     if (req.xid !== xid) throw new ProtocolError(`reply xid ${xid} does not match the oldest request's xid ${req.xid} (replies must arrive in request order)`, 0)
@@ -367,8 +335,7 @@ export class Session extends EventEmitter {
     }
     // Still queued while it completes: if its body is malformed, the drop fails it with the rest.
     req.complete(err, r, this.watches, this.deliverReply)
-    this.pending.shift()
-    this.inFlightBytes -= req.bytes
+    this.pending.answered()
     conn.lastAnsweredSentAt = req.sentAt
     conn.answered(this.awaitingReplies(conn))
   }
@@ -504,8 +471,7 @@ export class Session extends EventEmitter {
   }
 
   private failPending(reason: Error): void {
-    this.inFlightBytes = 0
-    for (const req of this.pending.drain()) req.settle(reason, true)
+    this.pending.failAll(reason)
   }
 
   private scheduleReconnect(delay = this.backoff.next()): void {
