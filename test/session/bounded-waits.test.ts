@@ -88,6 +88,21 @@ describe('no server reachable', () => {
     expect(((error as Error).cause as Error).message).toMatch(/protocol error from 127\.0\.0\.1:\d+/)
   })
 
+  it('a name that does not resolve: the cause carries ENOTFOUND', async () => {
+    const transport = () => {
+      throw Object.assign(new Error('getaddrinfo ENOTFOUND zk.invalid'), { code: 'ENOTFOUND' })
+    }
+    const zk = createClient('zk.invalid:2181', { sessionTimeout: 300, reconnectDelay: { initialMs: 5, maxMs: 20 }, internals: { transport } })
+    try {
+      const error = await rejectionOf(zk.getChildren('/'), 3_000)
+      expect(error).toBeInstanceOf(ConnectionLossError)
+      expect((error as Error).message).toContain('zk.invalid:2181')
+      expect((((error as Error).cause as Error).cause as NodeJS.ErrnoException).code).toBe('ENOTFOUND')
+    } finally {
+      await zk.close()
+    }
+  })
+
   it('after the session expired: a call waiting for a new session is bounded the same way', async () => {
     const { client: zk, reach } = client({ sessionTimeout: 300 })
     const first = await server().connection(1)
