@@ -42,6 +42,8 @@ export class TestingCluster {
   readonly servers: readonly TestingServer[]
   /** `127.0.0.1:p1,127.0.0.1:p2,…`, every member's client address. */
   readonly connectString: string
+  /** Every member's TLS client address (`secureClientPort`) when started with `tls`, else null. */
+  readonly secureConnectString: string | null
   /** The cluster's temporary directory, one `server-N/` per member. */
   readonly dir: string
   private closed = false
@@ -50,6 +52,7 @@ export class TestingCluster {
     this.dir = dir
     this.servers = servers
     this.connectString = servers.map((s) => s.connectString).join(',')
+    this.secureConnectString = servers.every((s) => s.secureConnectString !== null) ? servers.map((s) => s.secureConnectString).join(',') : null
   }
 
   /**
@@ -67,11 +70,12 @@ export class TestingCluster {
     for (let attempt = 1; ; attempt++) {
       const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'zkwire-cluster-'))
       registerTempDir(dir)
-      const ports = await freePorts(size * 3)
+      const perMember = options.tls === undefined ? 3 : 4
+      const ports = await freePorts(size * perMember)
       const servers: TestingServer[] = []
       const ensemble: string[] = []
       for (let i = 0; i < size; i++) {
-        const [client, quorum, election] = ports.slice(i * 3, i * 3 + 3) as [number, number, number]
+        const [client, quorum, election, secure] = ports.slice(i * perMember, (i + 1) * perMember) as [number, number, number, number | undefined]
         const myid = i + 1
         ensemble.push(`server.${myid}=${LOOPBACK}:${quorum}:${election}`)
         servers.push(
@@ -81,6 +85,7 @@ export class TestingCluster {
             dir: join(dir, `server-${myid}`),
             ownsDir: false,
             port: client,
+            securePort: secure ?? null,
             myid,
             servingModes: options.readOnlyMode ? ['leader', 'follower', 'observer', 'read-only'] : ['leader', 'follower', 'observer'],
             // A dead peer's election port is refused at once on loopback; a paused one is not: keep it short.
