@@ -91,6 +91,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     this.maxPacketLength = options.maxPacketLength ?? DEFAULT_MAX_PACKET_LENGTH
     const sessionTimeout = options.sessionTimeout ?? defaultSessionOptions.sessionTimeout
     if (!Number.isInteger(sessionTimeout) || sessionTimeout <= 0) throw new InvalidArgumentError('sessionTimeout must be a positive integer number of ms')
+    if (options.followConfig !== undefined && typeof options.followConfig !== 'boolean') throw new InvalidArgumentError(`followConfig must be true or false, got ${typeof options.followConfig}`)
     // [connect] the transport carries TLS and name resolution; internals.transport still wins
     const log = options.logger === undefined ? defaultSessionOptions.log : new Log(options.logger)
     const transport = createTransport({ tls: validateTlsOption(options.tls), lookup: options.lookup, log })
