@@ -17,6 +17,12 @@ export interface TestingClusterOptions extends ZooKeeperServerOptions {
   initLimit?: number
   /** `syncLimit` in ticks: how long a follower may lag before it is dropped. Default 5. */
   syncLimit?: number
+  /**
+   * Dynamic reconfiguration (`reconfigEnabled=true`): each `server.N` line then carries the
+   * member's client address (`;127.0.0.1:port`), so `/zookeeper/config` lists client addresses
+   * and `client.reconfig()` works (as a super user: see `superDigest`). Default false.
+   */
+  reconfigEnabled?: boolean
 }
 
 /** Options for {@link TestingCluster.leader} and {@link TestingCluster.waitForQuorum}. */
@@ -77,7 +83,8 @@ export class TestingCluster {
       for (let i = 0; i < size; i++) {
         const [client, quorum, election, secure] = ports.slice(i * perMember, (i + 1) * perMember) as [number, number, number, number | undefined]
         const myid = i + 1
-        ensemble.push(`server.${myid}=${LOOPBACK}:${quorum}:${election}`)
+        const clientAddress = options.reconfigEnabled ? `:participant;${LOOPBACK}:${client}` : ''
+        ensemble.push(`server.${myid}=${LOOPBACK}:${quorum}:${election}${clientAddress}`)
         servers.push(
           new TestingServer({
             install,
@@ -95,7 +102,11 @@ export class TestingCluster {
       }
       const cluster = new TestingCluster(dir, servers)
       try {
-        const limits = { initLimit: options.initLimit ?? 10, syncLimit: options.syncLimit ?? 5 }
+        const limits = {
+          initLimit: options.initLimit ?? 10,
+          syncLimit: options.syncLimit ?? 5,
+          ...(options.reconfigEnabled ? { reconfigEnabled: true, standaloneEnabled: false } : {}),
+        }
         for (const server of servers) await mkdir(server.dir, { recursive: true })
         await Promise.all(servers.map((s) => s.writeFiles(ensemble, limits)))
         // Start every JVM before waiting on any: a member serves only once a quorum is up.
