@@ -109,6 +109,10 @@ export function describeClose(address: string, phase: AttemptPhase): ConnectAtte
   if (!phase.tls && phase.opened) {
     return new ConnectAttemptError('TLS_REQUIRED', address, `${address} closed the connection without answering the ConnectRequest: if it is a TLS port (secureClientPort), connect with the tls option; otherwise the server may be refusing connections (maxClientCnxns) or shutting down`)
   }
+  if (phase.tls && phase.opened) {
+    // TLS 1.3: the server checks the client certificate after the client saw the handshake end.
+    return new ConnectAttemptError('TLS_CLIENT_CERTIFICATE_REJECTED', address, `TLS to ${address}: the server closed the connection right after the handshake without answering; with TLS 1.3 this is how a refused client certificate shows (ssl.clientAuth=need: pass a valid tls.cert and tls.key)`)
+  }
   if (phase.tls && !phase.opened) {
     return new ConnectAttemptError('TLS_PORT_NOT_TLS', address, `TLS to ${address}: the server closed the connection during the TLS handshake; the port is probably a plain clientPort, not the secureClientPort`)
   }

@@ -426,6 +426,7 @@ export class Session extends EventEmitter {
     if (this.terminalError !== null) throw this.terminalError
     const connected = this.conn !== null && this.conn.isEstablished
     const move = this.hostList.update(hosts, connected ? this.currentHost : null)
+    this.options.log.info(`server list updated to ${hosts.map(formatHost).join(',')}${move ? `; moving from ${this.currentServer ?? 'no server'} to even out the load` : ''}`, { servers: hosts.map(formatHost), move })
     if (move && this.conn !== null && !this.closing) {
       this.dropConnection(new ConnectionLossError({ message: `moving from ${this.conn.address} after a server-list update, to spread sessions over the new list` }))
     }

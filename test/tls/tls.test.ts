@@ -22,6 +22,7 @@ let need: TestingServer // ssl.clientAuth=need
 let want: TestingServer // ssl.clientAuth=want, SASL DIGEST-MD5 users
 let expired: TestingServer
 let notYetValid: TestingServer
+let tls13: TestingServer // TLS 1.3 offered (3.8 needs all three settings; 3.9 offers it by default)
 let jaasDir: string
 const client = useClients()
 
@@ -39,7 +40,7 @@ beforeAll(async () => {
   jaasDir = await mkdtemp(join(tmpdir(), 'zkwire-tls-jaas-'))
   const jaas = join(jaasDir, 'jaas.conf')
   await writeFile(jaas, 'Server {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  user_alice="alice-secret";\n};\n')
-  ;[need, want, expired, notYetValid] = await Promise.all([
+  ;[need, want, expired, notYetValid, tls13] = await Promise.all([
     TestingServer.start({ tls: { certificate: certs.server, clientAuth: 'need' } }),
     TestingServer.start({
       tls: { certificate: certs.server, clientAuth: 'want' },
@@ -48,11 +49,19 @@ beforeAll(async () => {
     }),
     TestingServer.start({ tls: { certificate: expiredCert, clientAuth: 'none' } }),
     TestingServer.start({ tls: { certificate: futureCert, clientAuth: 'none' } }),
+    TestingServer.start({
+      tls: { certificate: certs.server, clientAuth: 'need' },
+      config: {
+        'ssl.protocol': 'TLSv1.3',
+        'ssl.enabledProtocols': 'TLSv1.3,TLSv1.2',
+        'ssl.ciphersuites': 'TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+      },
+    }),
   ])
 })
 
 afterAll(async () => {
-  await Promise.all([need, want, expired, notYetValid].map((s) => s?.close()))
+  await Promise.all([need, want, expired, notYetValid, tls13].map((s) => s?.close()))
   if (jaasDir) await rm(jaasDir, { recursive: true, force: true })
 })
 
@@ -207,6 +216,16 @@ describe('TLS failures fail the attempt fast, saying which', () => {
 
   it('no client certificate where the server needs one', async () => {
     await expectFailure(need.secureConnectString!, { tls: { ca: certs.ca.cert } }, 'TLS_CLIENT_CERTIFICATE_REJECTED', /refused the client certificate/)
+  })
+
+  it('no client certificate where the server needs one, over TLS 1.3 (refused after the handshake)', async () => {
+    await expectFailure(tls13.secureConnectString!, { tls: { ca: certs.ca.cert, minVersion: 'TLSv1.3' } }, 'TLS_CLIENT_CERTIFICATE_REJECTED', /client certificate/)
+  })
+
+  it('mutual TLS over TLS 1.3 works and keeps the x509 identity', async () => {
+    const zk = client(tls13.secureConnectString!, { tls: { ...mtls(), minVersion: 'TLSv1.3' } })
+    await zk.connected({ timeout: 15_000 })
+    expect(await zk.whoAmI()).toContainEqual({ authScheme: 'x509', user: certs.client.subject })
   })
 
   it('a plain client on the secure port', async () => {
