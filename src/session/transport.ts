@@ -5,7 +5,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import { type LookupFunction, type Socket, connect, isIP } from 'node:net'
-import { type ConnectionOptions, TLSSocket, connect as tlsConnect } from 'node:tls'
+import { type ConnectionOptions, TLSSocket, createSecureContext, connect as tlsConnect } from 'node:tls'
 import { InvalidArgumentError } from '../common/errors.js'
 import { defaultLog, type Log } from '../common/log.js'
 import type { HostAddress } from './hosts.js'
@@ -76,6 +76,13 @@ export function validateTlsOption(tls: unknown): TlsOption | undefined {
     throw new InvalidArgumentError(`tls must be true, an object of node:tls connection options ({ ca, cert, key, ... }) or a function returning one, got ${describe(tls)}`)
   }
   checkReservedKeys(tls as ConnectionOptions, 'tls')
+  // Bad material (a malformed PEM, a key that does not match the certificate, a wrong
+  // passphrase) is refused now rather than failing every attempt; a function is checked per attempt.
+  try {
+    createSecureContext(tls as ConnectionOptions)
+  } catch (error) {
+    throw new InvalidArgumentError(`tls options refused by node:tls: ${(error as Error)?.message ?? String(error)}; check ca, cert, key, pfx and passphrase`)
+  }
   return tls as ConnectionOptions
 }
 

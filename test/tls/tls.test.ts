@@ -163,6 +163,9 @@ describe('TLS sessions', () => {
     expect(() => createClient(need.secureConnectString!, { tls: [] as never })).toThrow(InvalidArgumentError)
     expect(() => createClient(need.secureConnectString!, { tls: { host: 'x' } })).toThrow(/must not set "host"/)
     expect(() => createClient(need.secureConnectString!, { lookup: 'dns' as never })).toThrow(InvalidArgumentError)
+    expect(() => createClient(need.secureConnectString!, { tls: { ca: 42 as never } })).toThrow(/tls options refused by node:tls/)
+    expect(() => createClient(need.secureConnectString!, { tls: { cert: certs.client.cert, key: 'not a key' } })).toThrow(/tls options refused by node:tls/)
+    expect(() => createClient(need.secureConnectString!, { tls: { cert: certs.client.cert, key: certs.server.key } })).toThrow(InvalidArgumentError)
     const logger = new RecordingLogger()
     const zk = client(need.secureConnectString!, { tls: (() => Promise.resolve(mtls())) as never, logger, connectTimeout: 3_000 })
     const line = await logger.next(/connection attempt failed/)
@@ -226,6 +229,11 @@ describe('TLS failures fail the attempt fast, saying which', () => {
     const zk = client(tls13.secureConnectString!, { tls: { ...mtls(), minVersion: 'TLSv1.3' } })
     await zk.connected({ timeout: 15_000 })
     expect(await zk.whoAmI()).toContainEqual({ authScheme: 'x509', user: certs.client.subject })
+  })
+
+  it('a handshake the server refuses for another reason (no cipher suite in common)', async () => {
+    // Static-RSA key exchange only: ZooKeeper's default suites are all ECDHE.
+    await expectFailure(need.secureConnectString!, { tls: { ...mtls(), maxVersion: 'TLSv1.2', ciphers: 'AES128-SHA' } }, 'TLS_HANDSHAKE_FAILED', /TLS handshake with .* failed/)
   })
 
   it('a plain client on the secure port', async () => {
