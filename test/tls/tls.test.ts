@@ -3,8 +3,8 @@
  * zkwire/testing's throwaway CA): server-only TLS, mutual TLS with `ssl.clientAuth=need` and the
  * x509 identity it gives, SASL over TLS, certificate rotation between connections, and every
  * failure of issue 10 item 3 failing its attempt fast with a message and a cause naming it.
- * One CA and certificate set; four servers started together (a valid `need` one, a `want` one with
- * SASL users, one with an expired and one with a not-yet-valid certificate).
+ * One CA and certificate set; four servers started together (a `need` one offering TLS 1.3 and 1.2, a
+ * `want` one with ZooKeeper's default protocols and SASL users, one with an expired and one with a not-yet-valid certificate).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -18,11 +18,16 @@ import { RecordingLogger, rejection, useClients } from './helpers.js'
 
 const DAY = 86_400_000
 let certs: TestCertificates
-let need: TestingServer // ssl.clientAuth=need
+let need: TestingServer // ssl.clientAuth=need, TLS 1.3 and 1.2 offered (3.8 needs all three settings of TLS13)
 let want: TestingServer // ssl.clientAuth=want, SASL DIGEST-MD5 users
 let expired: TestingServer
 let notYetValid: TestingServer
-let tls13: TestingServer // TLS 1.3 offered (3.8 needs all three settings; 3.9 offers it by default)
+/** TLS 1.3 beside 1.2: ZooKeeper 3.8 offers 1.3 only with all three settings. */
+const TLS13 = {
+  'ssl.protocol': 'TLSv1.3',
+  'ssl.enabledProtocols': 'TLSv1.3,TLSv1.2',
+  'ssl.ciphersuites': 'TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+}
 let jaasDir: string
 const client = useClients()
 
@@ -40,8 +45,9 @@ beforeAll(async () => {
   jaasDir = await mkdtemp(join(tmpdir(), 'zkwire-tls-jaas-'))
   const jaas = join(jaasDir, 'jaas.conf')
   await writeFile(jaas, 'Server {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  user_alice="alice-secret";\n};\n')
-  ;[need, want, expired, notYetValid, tls13] = await Promise.all([
-    TestingServer.start({ tls: { certificate: certs.server, clientAuth: 'need' } }),
+  ;[need, want, expired, notYetValid] = await Promise.all([
+    TestingServer.start({ tls: { certificate: certs.server, clientAuth: 'need' }, config: TLS13 }),
+    // ZooKeeper's default protocols here (TLS 1.2 only on 3.8).
     TestingServer.start({
       tls: { certificate: certs.server, clientAuth: 'want' },
       systemProperties: { 'zookeeper.authProvider.1': 'org.apache.zookeeper.server.auth.SASLAuthenticationProvider' },
@@ -49,19 +55,11 @@ beforeAll(async () => {
     }),
     TestingServer.start({ tls: { certificate: expiredCert, clientAuth: 'none' } }),
     TestingServer.start({ tls: { certificate: futureCert, clientAuth: 'none' } }),
-    TestingServer.start({
-      tls: { certificate: certs.server, clientAuth: 'need' },
-      config: {
-        'ssl.protocol': 'TLSv1.3',
-        'ssl.enabledProtocols': 'TLSv1.3,TLSv1.2',
-        'ssl.ciphersuites': 'TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
-      },
-    }),
   ])
 })
 
 afterAll(async () => {
-  await Promise.all([need, want, expired, notYetValid, tls13].map((s) => s?.close()))
+  await Promise.all([need, want, expired, notYetValid].map((s) => s?.close()))
   if (jaasDir) await rm(jaasDir, { recursive: true, force: true })
 })
 
@@ -75,8 +73,8 @@ describe('TLS sessions', () => {
     expect(await zk.whoAmI()).toEqual([{ authScheme: 'ip', user: '127.0.0.1' }])
   })
 
-  it('mutual TLS (need): the session is the certificate subject, as whoAmI shows', async () => {
-    const zk = client(need.secureConnectString!, { tls: mtls() })
+  it('mutual TLS (need) over TLS 1.2: the session is the certificate subject, as whoAmI shows', async () => {
+    const zk = client(need.secureConnectString!, { tls: { ...mtls(), maxVersion: 'TLSv1.2' } })
     await zk.connected({ timeout: 15_000 })
     expect(certs.client.subject).toBe('CN=zkwire-client,O=zkwire-test')
     expect(await zk.whoAmI()).toEqual(expect.arrayContaining([{ authScheme: 'x509', user: 'CN=zkwire-client,O=zkwire-test' }]))
@@ -217,16 +215,16 @@ describe('TLS failures fail the attempt fast, saying which', () => {
     await expectFailure(`zk.wrong-name.test:${need.securePort}`, { tls: mtls(), lookup: toWrong }, 'TLS_HOSTNAME_MISMATCH', /does not name this host/)
   })
 
-  it('no client certificate where the server needs one', async () => {
-    await expectFailure(need.secureConnectString!, { tls: { ca: certs.ca.cert } }, 'TLS_CLIENT_CERTIFICATE_REJECTED', /refused the client certificate/)
+  it('no client certificate where the server needs one, over TLS 1.2 (refused in the handshake)', async () => {
+    await expectFailure(need.secureConnectString!, { tls: { ca: certs.ca.cert, maxVersion: 'TLSv1.2' } }, 'TLS_CLIENT_CERTIFICATE_REJECTED', /refused the client certificate/)
   })
 
   it('no client certificate where the server needs one, over TLS 1.3 (refused after the handshake)', async () => {
-    await expectFailure(tls13.secureConnectString!, { tls: { ca: certs.ca.cert, minVersion: 'TLSv1.3' } }, 'TLS_CLIENT_CERTIFICATE_REJECTED', /client certificate/)
+    await expectFailure(need.secureConnectString!, { tls: { ca: certs.ca.cert, minVersion: 'TLSv1.3' } }, 'TLS_CLIENT_CERTIFICATE_REJECTED', /client certificate/)
   })
 
   it('mutual TLS over TLS 1.3 works and keeps the x509 identity', async () => {
-    const zk = client(tls13.secureConnectString!, { tls: { ...mtls(), minVersion: 'TLSv1.3' } })
+    const zk = client(need.secureConnectString!, { tls: { ...mtls(), minVersion: 'TLSv1.3' } })
     await zk.connected({ timeout: 15_000 })
     expect(await zk.whoAmI()).toContainEqual({ authScheme: 'x509', user: certs.client.subject })
   })
