@@ -13,7 +13,8 @@
  * - `TLS_HOSTNAME_MISMATCH`: the server's certificate does not name the host dialled.
  * - `TLS_CLIENT_CERTIFICATE_REJECTED`: the server refused the client's certificate, or its absence (`ssl.clientAuth=need`).
  * - `TLS_PORT_NOT_TLS`: a TLS client reached a port that does not speak TLS (the plain `clientPort`).
- * - `TLS_REQUIRED`: a plain client got no answer to its ConnectRequest, as on a TLS-only port (`secureClientPort`).
+ * - `TLS_REQUIRED`: a plain client got no answer to its ConnectRequest, only a close, as on a TLS port
+ *   (`secureClientPort`); a read-only member refusing a client without `readOnly` looks the same.
  * - `TLS_HANDSHAKE_FAILED`: another TLS failure (protocol version, cipher suites, bad key...).
  * - `DNS_UNRESOLVED`: the host name did not resolve.
  */
@@ -107,7 +108,7 @@ export function describeSocketError(address: string, error: Error, phase: Attemp
 export function describeClose(address: string, phase: AttemptPhase): ConnectAttemptError | null {
   if (phase.established || phase.receivedBytes) return null
   if (!phase.tls && phase.opened) {
-    return new ConnectAttemptError('TLS_REQUIRED', address, `${address} closed the connection without answering the ConnectRequest: if it is a TLS port (secureClientPort), connect with the tls option; otherwise the server may be refusing connections (maxClientCnxns) or shutting down`)
+    return new ConnectAttemptError('TLS_REQUIRED', address, `${address} closed the connection without answering the ConnectRequest: if it is a TLS port (secureClientPort), connect with the tls option; otherwise the server may be refusing this client (a read-only member and no readOnly option, maxClientCnxns) or shutting down`)
   }
   if (phase.tls && phase.opened) {
     // TLS 1.3: the server checks the client certificate after the client saw the handshake end.

@@ -428,7 +428,15 @@ export class Session extends EventEmitter {
     const move = this.hostList.update(hosts, connected ? this.currentHost : null)
     this.options.log.info(`server list updated to ${hosts.map(formatHost).join(',')}${move ? `; moving from ${this.currentServer ?? 'no server'} to even out the load` : ''}`, { servers: hosts.map(formatHost), move })
     if (move && this.conn !== null && !this.closing) {
-      this.dropConnection(new ConnectionLossError({ message: `moving from ${this.conn.address} after a server-list update, to spread sessions over the new list` }))
+      if (connected) {
+        this.dropConnection(new ConnectionLossError({ message: `moving from ${this.conn.address} after a server-list update, to spread sessions over the new list` }))
+      } else {
+        // An attempt in progress is no failure: end it quietly and try the chosen server now.
+        const attempt = this.conn
+        this.conn = null
+        attempt.close()
+        this.scheduleReconnect()
+      }
     }
     return move
   }

@@ -145,3 +145,20 @@ describe('followConfig', () => {
     expect(() => createClient(sharedServer(), { followConfig: 'yes' as never })).toThrow(InvalidArgumentError)
   })
 })
+
+describe('updateServerList before the first connection', () => {
+  it('an attempt in progress to a server that left the list is dropped quietly and the new list is used', async () => {
+    const silentProxy = await FaultProxy.start({ upstream: sharedServer() })
+    try {
+      silentProxy.blackhole() // the attempt hangs: TCP up, no ConnectResponse
+      const zk = client(silentProxy.address, { connectTimeout: 30_000 })
+      await silentProxy.nextConnection()
+      expect(zk.updateServerList(proxies[0]!.address)).toBe(true)
+      await zk.connected({ timeout: 10_000 })
+      expect(zk.currentServer).toBe(proxies[0]!.address)
+      expect(zk.state).toBe('connected')
+    } finally {
+      await silentProxy.close()
+    }
+  })
+})
