@@ -22,7 +22,7 @@ import { Credentials } from './auth.js'
 import type { Clock, TimerHandle } from './clock.js'
 import { HOLD_WHILE_UNANSWERED, SET_WATCHES_MAX_LENGTH, type SessionOptions } from './config.js'
 import { Connection } from './connection.js'
-import { HostList, formatHost } from './hosts.js'
+import { type HostAddress, HostList, formatHost } from './hosts.js'
 import { LocalExpiry } from './local-expiry.js'
 import { InFlight } from './in-flight.js'
 import { WaitingRequests } from './waiting.js'
@@ -59,6 +59,8 @@ export class Session extends EventEmitter {
   private readonly saslGate: SaslGate | null
   private readonly backoff: Backoff
   private readonly attempts = new AttemptLog()
+  /** Failed attempts since the last established connection (for the log). */
+  private failedAttempts = 0
 
   private conn: Connection | null = null
   /** The connection once primed (credentials, SetWatches sent): requests may go out on it. */
@@ -100,6 +102,10 @@ export class Session extends EventEmitter {
   private lastZxidLow = 0
   /** Server of the current connection, as `host:port`. */
   currentServer: string | null = null
+  /** [connect/server-list] The server of the current connection or attempt. */
+  private currentHost: HostAddress | null = null
+  /** [connect/TLS] Why the last connection attempt failed (null once one succeeds), for connected()'s error. */
+  lastAttemptError: Error | null = null
 
   constructor(options: SessionOptions) {
     super()
@@ -253,6 +259,7 @@ export class Session extends EventEmitter {
     // Closing while no session is left: nothing to end on a server, and no new session to start.
     if (this.closeRequested && this.requestedSessionId() === 0n) return this.notifyReachWaiters()
     const host = this.hostList.next()
+    this.currentHost = host // [connect/server-list]
     this.credentials.connectionEnded()
     const connectTimeout = this.options.connectTimeout ?? Math.max(1, Math.floor(this.negotiatedTimeout / this.hostList.size))
     const settings = { transport: this.options.transport, clock: this.clock, maxPacketLength: this.options.maxPacketLength, connectTimeout }
@@ -367,6 +374,7 @@ export class Session extends EventEmitter {
     this.sessionPassword = response.passwd
     this.negotiatedTimeout = response.timeOut
     this.attempts.connected()
+    this.lastAttemptError = null // [connect/TLS]
     this.hostList.connected()
     this.expiry.clear()
     if (!response.readOnly) this.seenRwServerBefore = true
@@ -412,7 +420,8 @@ export class Session extends EventEmitter {
   private startReadOnlyProbe(conn: Connection): void {
     this.stopReadOnlyProbe()
     const settings = { transport: this.options.transport, clock: this.clock }
-    const probe = new ReadOnlyProbe(otherHosts(this.options.hosts, conn.address), settings, (host) => {
+    // [connect/server-list] the current list, which updateServerList may have changed
+    const probe = new ReadOnlyProbe(otherHosts(this.hostList.list, conn.address), settings, (host) => {
       if (this.readOnlyProbe !== probe || conn !== this.conn || this.closing) return
       this.hostList.prefer(host)
       this.dropConnection(new ConnectionLossError({ message: `leaving read-only server ${conn.address}: ${formatHost(host)} serves reads and writes` }))
@@ -454,8 +463,9 @@ export class Session extends EventEmitter {
     this.attempts.failed(reason)
     const upFor = wasConnected ? this.clock.now() - conn.establishedAt! : 0
     this.backoff.failed(upFor)
+    this.failedAttempts = wasConnected ? 0 : this.failedAttempts + 1
     if (wasConnected) this.options.log.warn('connection lost', { server: conn.address, sessionId: this.sessionId, upForMs: Math.round(upFor), cause: reason })
-    else this.options.log.info('connection attempt failed', { server: conn.address, cause: reason.cause ?? reason })
+    else this.options.log.warn(`connection attempt failed: ${reason.message}`, { server: conn.address, attempt: this.failedAttempts, cause: (reason as { cause?: unknown }).cause ?? reason })
     if (sessionExpired) {
       this.expire(reason.message)
     } else if (wasConnected) {
@@ -465,9 +475,37 @@ export class Session extends EventEmitter {
       const renewed = conn.lastAnsweredSentAt ?? conn.establishedAt!
       const serverExpiresInMs = Math.max(0, Math.floor(renewed + this.negotiatedTimeout - this.clock.now()))
       this.transition('suspended', false, reason.message, serverExpiresInMs)
+    } else {
+      // [connect/TLS] every failed attempt leaves a line: a retry loop is never silent
+      this.lastAttemptError = reason
     }
     this.scheduleReconnect()
     this.waiting.arm()
+  }
+
+  /**
+   * [connect/server-list] Replaces the server list (`ZooKeeper.updateServerList`): with the Java
+   * client's probabilistic rebalancing, the session moves to another server only when that evens
+   * out the load (see `HostList.update`). Returns true when it is moving (the connection is then
+   * dropped and the session resumed on the chosen server).
+   */
+  updateServerList(hosts: readonly HostAddress[]): boolean {
+    if (this.terminalError !== null) throw this.terminalError
+    const connected = this.conn !== null && this.conn.isEstablished
+    const move = this.hostList.update(hosts, connected ? this.currentHost : null)
+    this.options.log.info(`server list updated to ${hosts.map(formatHost).join(',')}${move ? `; moving from ${this.currentServer ?? 'no server'} to even out the load` : ''}`, { servers: hosts.map(formatHost), move })
+    if (move && this.conn !== null && !this.closing) {
+      if (connected) {
+        this.dropConnection(new ConnectionLossError({ message: `moving from ${this.conn.address} after a server-list update, to spread sessions over the new list` }))
+      } else {
+        // An attempt in progress is no failure: end it quietly and try the chosen server now.
+        const attempt = this.conn
+        this.conn = null
+        attempt.close()
+        this.scheduleReconnect(0)
+      }
+    }
+    return move
   }
 
   private failPending(reason: Error): void {

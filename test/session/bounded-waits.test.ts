@@ -145,8 +145,8 @@ describe('logging', () => {
       await rejectionOf(zk.connected(), 3_000)
       const attempt = logger.records.find((r) => r.message === 'connecting')
       expect(attempt?.fields).toMatchObject({ server: `127.0.0.1:${port}` })
-      const failure = logger.records.find((r) => r.message === 'connection attempt failed')
-      expect(failure?.level).toBe('info')
+      const failure = logger.records.find((r) => r.message.startsWith('connection attempt failed'))
+      expect(failure?.level).toBe('warn')
       expect((failure?.fields?.cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED')
     } finally {
       await zk.close()
@@ -168,7 +168,7 @@ describe('logging', () => {
     await writeFile(file, script)
     const { stderr } = await promisify(execFile)(tsx, [file], { env: { ...process.env, NODE_DEBUG: 'zkwire' }, timeout: 20_000 }).finally(() => rm(dir, { recursive: true, force: true }))
     expect(stderr).toMatch(new RegExp(`ZKWIRE \\d+: debug connecting server=127\\.0\\.0\\.1:${port}`))
-    expect(stderr).toMatch(/ZKWIRE \d+: info connection attempt failed .*ECONNREFUSED/)
+    expect(stderr).toMatch(/ZKWIRE \d+: warn connection attempt failed: .*ECONNREFUSED/)
   })
 })
 
