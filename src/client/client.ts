@@ -5,10 +5,16 @@ import { EventEmitter } from 'node:events'
 import { Acls, validateAcl } from '../common/acl.js'
 import type { CallOptions, ChildrenResult, ClientOptions, CreateOptions, CreateResult, DataResult, VersionOptions, Watched, WatchOptions } from './types.js'
 import { type AddWatchOptions, ClientWatches, type RemoveWatchesOptions, type WatcherTypeName } from './watches.js'
-import { ClientClosedError, ConnectionLossError, InvalidArgumentError, ZooKeeperError } from '../common/errors.js'
+import { ClientClosedError, ConnectionLossError, InvalidArgumentError, NoNodeError, ZooKeeperError } from '../common/errors.js'
 import type { WatchedEvent } from './watch-event.js'
 import { type DataInput, resolveCreateMode, toData, toVersion } from './arguments.js'
-import { Chroot, validatePath } from '../common/paths.js'
+import { checkClientOptions, checkLogger } from './client-options.js'
+import { publishState, traceRequest, tracingRequests } from './diagnostics.js'
+import { addWatchOptions, callOptions, createOptions, removeWatchesOptions, signalOnly, versionOptions, watchOptions } from './option-checks.js'
+import { checkFunction, checkOptions, describe } from '../common/check.js'
+import { Log } from '../common/log.js'
+import { AsyncQueue } from '../common/async-queue.js'
+import { Chroot, parentOf, validatePath } from '../common/paths.js'
 import type { PersistentWatch } from './persistent-watch.js'
 import { DEFAULT_MAX_PACKET_LENGTH, ErrorCode, OpCode } from '../protocol/constants.js'
 import { MultiOperationRecordCodec, MultiResponseCodec } from '../protocol/multi.js'
@@ -42,7 +48,6 @@ import { parseConnectString } from '../session/hosts.js'
 import { validateSaslOptions } from '../session/sasl.js'
 import { type RequestContext, Session, defaultSessionOptions } from '../session/session.js'
 import type { ConnectionState, StateChange } from '../session/state.js'
-import { stateStream } from './state-stream.js'
 import { type Op, type OpResult, type ReadOp, type ReadResult, Transaction, fromMultiResults, fromReadResults, toMultiOps, toReadOps } from './transaction.js'
 
 export type { AddWatchOptions, RemoveWatchesOptions, WatcherTypeName } from './watches.js'
@@ -68,8 +73,13 @@ export interface ClientEvents {
  *
  * Events: `'state'` with a {@link StateChange} for every change of the connection state.
  */
-export class ZooKeeperClient extends EventEmitter<ClientEvents> {
+export class ZooKeeperClient extends EventEmitter<ClientEvents> implements AsyncDisposable {
   private readonly session: Session
+  /**
+   * Callers waiting on the state (waitForState, connected, states()): kept here rather than as
+   * 'state' listeners, so any number of waiting calls never trips MaxListenersExceededWarning.
+   */
+  private readonly stateWaiters = new Set<(change: StateChange) => void>()
   private readonly chroot: Chroot
   private readonly defaultAcl: readonly ACL[]
   private readonly requestTimeout: number | undefined
@@ -79,6 +89,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
   /** Use {@link createClient}. */
   constructor(connectString: string, options: ClientOptions = {}) {
     super()
+    options = checkClientOptions(options)
     const { hosts, chroot } = parseConnectString(connectString)
     this.chroot = new Chroot(chroot)
     this.defaultAcl = options.defaultAcl ?? Acls.open
@@ -100,9 +111,14 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       renewExpiredSession: options.renewExpiredSession ?? true,
       session: options.session,
       sasl: validateSaslOptions(options.sasl),
+      log: new Log(checkLogger(options.logger, 'createClient')),
     })
-    this.watches = new ClientWatches(this.session, this.chroot, (operation, path, callOptions) => this.context(operation, path, callOptions))
-    this.session.on('state', (change: StateChange) => this.emit('state', change))
+    this.watches = new ClientWatches(this.session, this.chroot, (operation, path, callOptions) => this.context(operation, path, callOptions), (opcode, codec, body, decode, context) => this.send(opcode, codec, body, decode, context))
+    this.session.on('state', (change: StateChange) => {
+      publishState(this, change, this.session.currentServer)
+      for (const waiter of [...this.stateWaiters]) waiter(change)
+      this.emit('state', change)
+    })
     for (const { scheme, auth } of options.auth ?? []) void this.session.addAuth(scheme, toData(auth, 'options.auth')).catch(() => {})
     this.session.start()
   }
@@ -145,7 +161,10 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
    * `timeout` (default: the client's `requestTimeout`, else none) passes.
    */
   connected(options: CallOptions = {}): Promise<void> {
-    return this.waitForState(isUsable, { ...options, timeout: options.timeout ?? this.requestTimeout })
+    return rejecting(() => {
+      const checked = callOptions(options, 'connected')
+      return this.waitForState(isUsable, { ...checked, timeout: checked.timeout ?? this.requestTimeout })
+    })
   }
 
   /**
@@ -156,14 +175,22 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
    * aborts, and with ConnectionLossError after `timeout` ms (no timeout unless one is given).
    */
   waitForState(ready: (state: ConnectionState | 'initial') => boolean, options: CallOptions = {}): Promise<void> {
+    let signal: AbortSignal | undefined
+    let timeout: number | undefined
+    try {
+      checkFunction(ready, 'ready', 'waitForState')
+      if (ready === undefined) throw new InvalidArgumentError('waitForState: ready must be a function of the state, e.g. (s) => s === \'connected\'')
+      ;({ signal, timeout } = callOptions(options, 'waitForState'))
+    } catch (error) {
+      return Promise.reject(error)
+    }
     if (ready(this.state)) return Promise.resolve()
     if (this.state === 'closed') return Promise.reject(new ClientClosedError())
-    const { signal, timeout } = options
     if (signal?.aborted) return Promise.reject(signal.reason)
     return new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined
       const finish = (error?: unknown): void => {
-        this.off('state', onState)
+        this.stateWaiters.delete(onState)
         signal?.removeEventListener('abort', onAbort)
         if (timer !== undefined) clearTimeout(timer)
         if (error === undefined) resolve()
@@ -174,7 +201,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
         else if (change.state === 'closed') finish(new ClientClosedError({ message: `the client closed while waiting for its connection: ${change.reason}` }))
       }
       const onAbort = (): void => finish(signal!.reason)
-      this.on('state', onState)
+      this.stateWaiters.add(onState)
       signal?.addEventListener('abort', onAbort, { once: true })
       if (timeout !== undefined) {
         timer = setTimeout(() => {
@@ -190,15 +217,32 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
    * Ends when the client closes.
    */
   states(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<StateChange> {
+    const { signal } = signalOnly(options, 'states')
     // Subscribe now, not at the first next(): a change between this call and the loop is kept.
-    return stateStream(this, this.state === 'closed', options.signal)
+    const unsubscribe = (): void => {
+      this.stateWaiters.delete(onState)
+      signal?.removeEventListener('abort', onAbort)
+    }
+    const queue = new AsyncQueue<StateChange>(unsubscribe)
+    const onState = (change: StateChange): void => {
+      queue.push(change)
+      if (change.state === 'closed') queue.end()
+    }
+    const onAbort = (): void => queue.end()
+    if (this.state === 'closed' || signal?.aborted === true) {
+      queue.end()
+      return queue
+    }
+    this.stateWaiters.add(onState)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    return queue
   }
 
 
   /** Adds credentials (e.g. `addAuth('digest', 'user:password')`); they are presented again on every reconnect. */
   addAuth(scheme: string, auth: string | Buffer): Promise<void> {
     return rejecting(() => {
-      if (typeof scheme !== 'string' || scheme === '') throw new InvalidArgumentError('addAuth scheme must be a non-empty string, e.g. "digest"')
+      if (typeof scheme !== 'string' || scheme === '') throw new InvalidArgumentError(`addAuth: scheme must be a non-empty string, e.g. "digest", got ${describe(scheme)}`)
       return this.session.addAuth(scheme, toData(auth, 'auth'))
     })
   }
@@ -206,6 +250,11 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
   /** Closes the session (its ephemeral nodes are deleted at once) and the connection. */
   close(): Promise<void> {
     return this.session.close()
+  }
+
+  /** Closes the client: `await using zk = createClient(...)` closes it when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
   }
 
   // ---------------------------------------------------------------- nodes
@@ -216,6 +265,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
    */
   create(path: string, data?: DataInput, options: CreateOptions = {}): Promise<CreateResult> {
     return rejecting(() => {
+      options = createOptions<CreateOptions>(options, 'create')
       const mode = resolveCreateMode(options.mode, options.ttl)
       validatePath(path, 'path', mode.sequential)
       const acl = options.acl ?? this.defaultAcl
@@ -223,131 +273,149 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       const serverPath = mode.sequential ? this.chroot.toServerPrefix(path) : this.chroot.toServer(path)
       const body = { path: serverPath, data: toData(data), acl: acl as ACL[], flags: mode.flags }
       const context = this.context('create', path, options)
-      if (mode.opcode === OpCode.createTTL) return this.session.request(OpCode.createTTL, CreateTTLRequestCodec, { ...body, ttl: BigInt(options.ttl!) }, this.decodeCreate, context)
-      return this.session.request(mode.opcode, CreateRequestCodec, body, this.decodeCreate, context)
+      const sent = mode.opcode === OpCode.createTTL
+        ? this.send(OpCode.createTTL, CreateTTLRequestCodec, { ...body, ttl: BigInt(options.ttl!) }, this.decodeCreate, context)
+        : this.send(mode.opcode, CreateRequestCodec, body, this.decodeCreate, context)
+      return sent.catch((error: unknown) => {
+        throw this.explainCreateNoNode(error, path)
+      })
     })
   }
 
   /** Deletes a node (which must have no children). */
   delete(path: string, options: VersionOptions = {}): Promise<void> {
     return rejecting(() => {
+      options = versionOptions<VersionOptions>(options, 'delete')
       validatePath(path)
-      return this.session.request(OpCode.delete, DeleteRequestCodec, { path: this.chroot.toServer(path), version: toVersion(options.version) }, null, this.context('delete', path, options))
+      return this.send(OpCode.delete, DeleteRequestCodec, { path: this.chroot.toServer(path), version: toVersion(options.version) }, null, this.context('delete', path, options))
     })
   }
 
   /** The node's Stat, or null when it does not exist. With a watcher, also watches for its creation, change or deletion. */
   exists(path: string, options: WatchOptions = {}): Promise<Stat | null> {
     return rejecting(() => {
+      options = watchOptions<WatchOptions>(options, 'exists', 'watchExists')
       validatePath(path)
       const serverPath = this.chroot.toServer(path)
       const context = this.context('exists', path, options)
       context.noNodeResult = null
       if (options.watcher !== undefined) context.watch = this.watches.register('data', serverPath, options.watcher, 'exist')
-      return this.watches.track(this.session.request(OpCode.exists, ExistsRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeStat, context), context.watch)
+      return this.watches.track(this.send(OpCode.exists, ExistsRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeStat, context), context.watch)
     })
   }
 
   /** The node's data and Stat. With a watcher, also watches for a change or deletion. */
   getData(path: string, options: WatchOptions = {}): Promise<DataResult> {
     return rejecting(() => {
+      options = watchOptions<WatchOptions>(options, 'getData', 'watchData')
       validatePath(path)
       const serverPath = this.chroot.toServer(path)
       const context = this.context('getData', path, options)
       if (options.watcher !== undefined) context.watch = this.watches.register('data', serverPath, options.watcher)
-      return this.watches.track(this.session.request(OpCode.getData, GetDataRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeData, context), context.watch)
+      return this.watches.track(this.send(OpCode.getData, GetDataRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeData, context), context.watch)
     })
   }
 
   /** Replaces the node's data; returns the new Stat. */
   setData(path: string, data: DataInput, options: VersionOptions = {}): Promise<Stat> {
     return rejecting(() => {
+      options = versionOptions<VersionOptions>(options, 'setData')
       validatePath(path)
       const body = { path: this.chroot.toServer(path), data: toData(data), version: toVersion(options.version) }
-      return this.session.request(OpCode.setData, SetDataRequestCodec, body, decodeStat, this.context('setData', path, options))
+      return this.send(OpCode.setData, SetDataRequestCodec, body, decodeStat, this.context('setData', path, options))
     })
   }
 
   /** The node's children (names) and Stat. With a watcher, also watches for a child change or deletion. */
   getChildren(path: string, options: WatchOptions = {}): Promise<ChildrenResult> {
     return rejecting(() => {
+      options = watchOptions<WatchOptions>(options, 'getChildren', 'watchChildren')
       validatePath(path)
       const serverPath = this.chroot.toServer(path)
       const context = this.context('getChildren', path, options)
       if (options.watcher !== undefined) context.watch = this.watches.register('child', serverPath, options.watcher)
       const body = { path: serverPath, watch: options.watcher !== undefined }
-      return this.watches.track(this.session.request(OpCode.getChildren2, GetChildren2RequestCodec, body, GetChildren2ResponseCodec.decode, context), context.watch)
+      return this.watches.track(this.send(OpCode.getChildren2, GetChildren2RequestCodec, body, GetChildren2ResponseCodec.decode, context), context.watch)
     })
   }
 
   /** Like {@link exists}, with the watch as a promise. */
   async watchExists(path: string, options: CallOptions = {}): Promise<{ stat: Stat | null } & Watched> {
+    const checked = callOptions(options, 'watchExists')
     const { watcher, changed } = awaitable()
-    const stat = await this.exists(path, { ...options, watcher })
+    const stat = await this.exists(path, { ...checked, watcher })
     return { stat, changed }
   }
 
   /** Like {@link getData}, with the watch as a promise. */
   async watchData(path: string, options: CallOptions = {}): Promise<DataResult & Watched> {
+    const checked = callOptions(options, 'watchData')
     const { watcher, changed } = awaitable()
-    const result = await this.getData(path, { ...options, watcher })
+    const result = await this.getData(path, { ...checked, watcher })
     return { ...result, changed }
   }
 
   /** Like {@link getChildren}, with the watch as a promise. */
   async watchChildren(path: string, options: CallOptions = {}): Promise<ChildrenResult & Watched> {
+    const checked = callOptions(options, 'watchChildren')
     const { watcher, changed } = awaitable()
-    const result = await this.getChildren(path, { ...options, watcher })
+    const result = await this.getChildren(path, { ...checked, watcher })
     return { ...result, changed }
   }
 
   /** The node's ACL and Stat. */
   getACL(path: string, options: CallOptions = {}): Promise<{ acl: ACL[]; stat: Stat }> {
     return rejecting(() => {
+      options = callOptions(options, 'getACL')
       validatePath(path)
-      return this.session.request(OpCode.getACL, GetACLRequestCodec, { path: this.chroot.toServer(path) }, GetACLResponseCodec.decode, this.context('getACL', path, options))
+      return this.send(OpCode.getACL, GetACLRequestCodec, { path: this.chroot.toServer(path) }, GetACLResponseCodec.decode, this.context('getACL', path, options))
     })
   }
 
   /** Replaces the node's ACL (`version` is the ACL version, `aversion`); returns the new Stat. */
   setACL(path: string, acl: readonly ACL[], options: VersionOptions = {}): Promise<Stat> {
     return rejecting(() => {
+      options = versionOptions<VersionOptions>(options, 'setACL')
       validatePath(path)
       validateAcl(acl)
       const body = { path: this.chroot.toServer(path), acl: acl as ACL[], version: toVersion(options.version) }
-      return this.session.request(OpCode.setACL, SetACLRequestCodec, body, decodeStat, this.context('setACL', path, options))
+      return this.send(OpCode.setACL, SetACLRequestCodec, body, decodeStat, this.context('setACL', path, options))
     })
   }
 
   /** Waits until the server this client uses has caught up with the leader for `path`. */
   sync(path: string, options: CallOptions = {}): Promise<void> {
     return rejecting(() => {
+      options = callOptions(options, 'sync')
       validatePath(path)
-      return this.session.request(OpCode.sync, SyncRequestCodec, { path: this.chroot.toServer(path) }, null, this.context('sync', path, options))
+      return this.send(OpCode.sync, SyncRequestCodec, { path: this.chroot.toServer(path) }, null, this.context('sync', path, options))
     })
   }
 
   /** Number of all descendants of a node (ZooKeeper 3.6+). */
   getAllChildrenNumber(path: string, options: CallOptions = {}): Promise<number> {
     return rejecting(() => {
+      options = callOptions(options, 'getAllChildrenNumber')
       validatePath(path)
-      return this.session.request(OpCode.getAllChildrenNumber, GetAllChildrenNumberRequestCodec, { path: this.chroot.toServer(path) }, decodeTotalNumber, this.context('getAllChildrenNumber', path, options))
+      return this.send(OpCode.getAllChildrenNumber, GetAllChildrenNumberRequestCodec, { path: this.chroot.toServer(path) }, decodeTotalNumber, this.context('getAllChildrenNumber', path, options))
     })
   }
 
   /** Paths of this session's ephemeral nodes under `prefix` (default: all) (ZooKeeper 3.6+). */
   getEphemerals(prefix = '/', options: CallOptions = {}): Promise<string[]> {
     return rejecting(() => {
+      options = callOptions(options, 'getEphemerals')
       validatePath(prefix, 'prefix')
       const decode = (r: Reader): string[] => GetEphemeralsResponseCodec.decode(r).ephemerals.map((p) => this.chroot.toClient(p))
-      return this.session.request(OpCode.getEphemerals, GetEphemeralsRequestCodec, { prefixPath: this.chroot.toServer(prefix) }, decode, this.context('getEphemerals', prefix, options))
+      return this.send(OpCode.getEphemerals, GetEphemeralsRequestCodec, { prefixPath: this.chroot.toServer(prefix) }, decode, this.context('getEphemerals', prefix, options))
     })
   }
 
   /** The identities this session is authenticated as (ZooKeeper 3.7+). */
   whoAmI(options: CallOptions = {}): Promise<ClientInfo[]> {
     return rejecting(() => {
-      return this.session.request(OpCode.whoAmI, null, null, decodeWhoAmI, this.context('whoAmI', undefined, options))
+      options = callOptions(options, 'whoAmI')
+      return this.send(OpCode.whoAmI, null, null, decodeWhoAmI, this.context('whoAmI', undefined, options))
     })
   }
 
@@ -359,25 +427,28 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
    */
   multi(ops: readonly Op[], options: CallOptions = {}): Promise<OpResult[]> {
     return rejecting(() => {
+      options = callOptions(options, 'multi')
       const wire = toMultiOps(ops, this.chroot, this.defaultAcl)
       if (wire.length === 0) return Promise.resolve([])
       const decode = (r: Reader): OpResult[] => fromMultiResults(MultiResponseCodec.decode(r).results, ops, this.chroot)
-      return this.session.request(OpCode.multi, MultiOperationRecordCodec, { ops: wire }, decode, this.context('multi', undefined, options))
+      return this.send(OpCode.multi, MultiOperationRecordCodec, { ops: wire }, decode, this.context('multi', undefined, options))
     })
   }
 
   /** Starts a transaction to build step by step and {@link Transaction.commit}. */
   transaction(options: CallOptions = {}): Transaction {
-    return new Transaction((ops) => this.multi(ops, options))
+    const checked = callOptions(options, 'transaction')
+    return new Transaction((ops) => this.multi(ops, checked))
   }
 
   /** Several reads in one round trip; each succeeds or fails on its own (ZooKeeper 3.6+). */
   multiRead(ops: readonly ReadOp[], options: CallOptions = {}): Promise<ReadResult[]> {
     return rejecting(() => {
+      options = callOptions(options, 'multiRead')
       const wire = toReadOps(ops, this.chroot)
       if (wire.length === 0) return Promise.resolve([])
       const decode = (r: Reader): ReadResult[] => fromReadResults(MultiResponseCodec.decode(r).results, ops)
-      return this.session.request(OpCode.multiRead, MultiOperationRecordCodec, { ops: wire }, decode, this.context('multiRead', undefined, options))
+      return this.send(OpCode.multiRead, MultiOperationRecordCodec, { ops: wire }, decode, this.context('multiRead', undefined, options))
     })
   }
 
@@ -391,7 +462,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
    * `reconnected` state.
    */
   addWatch(path: string, options: AddWatchOptions = {}): Promise<PersistentWatch> {
-    return this.watches.addWatch(path, options)
+    return rejecting(() => this.watches.addWatch(path, addWatchOptions<AddWatchOptions>(options, 'addWatch')))
   }
 
   /**
@@ -401,7 +472,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
    * watch. With `local`, watches are removed on the client even when the server cannot be reached.
    */
   removeWatches(path: string, type: WatcherTypeName, options: RemoveWatchesOptions = {}): Promise<void> {
-    return this.watches.removeWatches(path, type, options)
+    return rejecting(() => this.watches.removeWatches(path, type, removeWatchesOptions<RemoveWatchesOptions>(options, 'removeWatches')))
   }
 
   // ---------------------------------------------------------------- configuration
@@ -409,9 +480,10 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
   /** The ensemble's dynamic configuration (`/zookeeper/config`, outside any chroot), with an optional watch. */
   getConfig(options: WatchOptions = {}): Promise<DataResult> {
     return rejecting(() => {
+      options = watchOptions<WatchOptions>(options, 'getConfig', 'getConfig')
       const context = this.context('getConfig', CONFIG_NODE, options)
       if (options.watcher !== undefined) context.watch = this.watches.register('data', CONFIG_NODE, options.watcher)
-      return this.watches.track(this.session.request(OpCode.getData, GetDataRequestCodec, { path: CONFIG_NODE, watch: options.watcher !== undefined }, decodeData, context), context.watch)
+      return this.watches.track(this.send(OpCode.getData, GetDataRequestCodec, { path: CONFIG_NODE, watch: options.watcher !== undefined }, decodeData, context), context.watch)
     })
   }
 
@@ -422,13 +494,15 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
    */
   reconfig(change: { joining?: string; leaving?: string; members?: string; fromConfig?: bigint }, options: CallOptions = {}): Promise<DataResult> {
     return rejecting(() => {
-      if (change === null || typeof change !== 'object') throw new InvalidArgumentError('reconfig takes { joining?, leaving?, members?, fromConfig? }')
+      options = callOptions(options, 'reconfig')
+      if (change === undefined) throw new InvalidArgumentError('reconfig takes { joining?, leaving?, members?, fromConfig? }')
+      checkOptions(change, ['joining', 'leaving', 'members', 'fromConfig'], 'reconfig', { ':string': 'pass { members: "server.1=..." } or { joining } / { leaving }', joiningServers: 'use { joining }', leavingServers: 'use { leaving }', newMembers: 'use { members }' })
       for (const key of ['joining', 'leaving', 'members'] as const) {
         if (change[key] !== undefined && typeof change[key] !== 'string') throw new InvalidArgumentError(`reconfig ${key} must be a string of server specs`)
       }
       if (change.fromConfig !== undefined && typeof change.fromConfig !== 'bigint') throw new InvalidArgumentError('reconfig fromConfig must be a bigint config version (-1n for any)')
       const body = { joiningServers: change.joining ?? null, leavingServers: change.leaving ?? null, newMembers: change.members ?? null, curConfigId: change.fromConfig ?? -1n }
-      return this.session.request(OpCode.reconfig, ReconfigRequestCodec, body, decodeData, this.context('reconfig', undefined, options))
+      return this.send(OpCode.reconfig, ReconfigRequestCodec, body, decodeData, this.context('reconfig', undefined, options))
     })
   }
 
@@ -441,6 +515,32 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     const timeout = options.timeout === undefined ? this.requestTimeout : positiveOrUndefined(options.timeout, 'timeout')
     if (timeout !== undefined) context.timeoutMs = timeout
     return context
+  }
+
+  /** Hands a request to the session, inside a `zkwire:request` trace when anyone listens. */
+  private send<T>(opcode: number, codec: Parameters<Session['request']>[1], body: unknown, decode: ((r: Reader) => T) | null, context: RequestContext): Promise<T> {
+    const session = this.session
+    const sent = tracingRequests()
+      ? traceRequest(() => session.request(opcode, codec, body, decode, context), this, context.operation, context.path, session.sessionId, session.currentServer, context)
+      : session.request(opcode, codec, body, decode, context)
+    if (context.path !== '/' || this.chroot.prefix === '') return sent
+    return sent.catch((error: unknown) => {
+      if (!(error instanceof NoNodeError)) throw error
+      throw new NoNodeError({ path: '/', operation: context.operation, message: `/ does not exist (${context.operation}): the client's chroot ${this.chroot.prefix} does not exist on the server; create it first (from a client without the chroot)`, cause: error })
+    })
+  }
+
+  /**
+   * A create's NONODE is about the parent, which the server does not name: say which, and when the
+   * parent is the chroot itself, that the chroot is missing.
+   */
+  private explainCreateNoNode(error: unknown, path: string): unknown {
+    if (!(error instanceof NoNodeError) || path === '/') return error
+    const parent = parentOf(path)
+    const message = parent === '/' && this.chroot.prefix !== ''
+      ? `parent / of ${path} does not exist (create): the client's chroot ${this.chroot.prefix} does not exist on the server; create it first (from a client without the chroot)`
+      : `parent ${parent} of ${path} does not exist (create)`
+    return new NoNodeError({ path, operation: 'create', message, cause: error })
   }
 
   private readonly decodeCreate = (r: Reader): CreateResult => {

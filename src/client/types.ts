@@ -6,6 +6,7 @@ import type { CreateModeName } from './arguments.js'
 import type { ACL, Stat } from '../protocol/records.js'
 import type { SaslOptions } from '../session/sasl.js'
 import type { SessionOptions } from '../session/session.js'
+import type { Logger } from '../common/log.js'
 
 /** Options of {@link createClient}. */
 export interface ClientOptions {
@@ -42,6 +43,17 @@ export interface ClientOptions {
   auth?: readonly { scheme: string; auth: string | Buffer }[]
   /** ACL for creates that give none (default `Acls.open`). */
   defaultAcl?: readonly ACL[]
+  /**
+   * Where the client's log records go besides `NODE_DEBUG=zkwire`: connection attempts and their
+   * failures, state changes, SASL, watch re-arms and expiry. `console`, pino, winston and bunyan
+   * loggers fit; a logger that throws is ignored. See docs/observability.md.
+   *
+   * @example
+   * ```ts
+   * const zk = createClient('127.0.0.1:2181', { logger: console })
+   * ```
+   */
+  logger?: Logger
   /** Advanced: replace session internals (clock, transport, randomness), e.g. in tests. */
   internals?: Partial<Pick<SessionOptions, 'clock' | 'transport' | 'random'>>
 }

@@ -192,6 +192,7 @@ export class Session extends EventEmitter {
       return
     }
     req.xid = xid
+    req.context.xid = xid
     this.pending.push(req)
     conn.framesQueued++
     conn.scheduleFlush()
