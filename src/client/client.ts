@@ -223,7 +223,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
       this.stateWaiters.delete(onState)
       signal?.removeEventListener('abort', onAbort)
     }
-    const queue = new AsyncQueue<StateChange>(unsubscribe)
+    const queue = new AsyncQueue<StateChange>({ onReturn: unsubscribe })
     const onState = (change: StateChange): void => {
       queue.push(change)
       if (change.state === 'closed') queue.end()

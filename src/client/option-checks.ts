@@ -4,40 +4,12 @@
  * `create(p, d, 'ephemeral')`, `getData(p, true)`); each is refused with advice instead of being
  * read as "no options", which would drop a version check or make a persistent node.
  */
+import { CALL_HINTS, CREATE_HINTS, VERSION_HINTS } from '../common/hints.js'
 import { type KeyHints, checkBoolean, checkFunction, checkInteger, checkOptions, checkPositiveDuration, checkSignal, describe } from '../common/check.js'
 import { InvalidArgumentError } from '../common/errors.js'
 import type { CallOptions } from './types.js'
 
 const CALL_KEYS = ['signal', 'timeout'] as const
-
-/** Hints every call shares: option names other clients use for the same thing. */
-const CALL_HINTS: KeyHints = {
-  timeoutMs: 'use { timeout: ms }',
-  abortSignal: 'use { signal }',
-  callback: 'zkwire returns promises: await the call instead of passing a callback',
-  ':function': 'zkwire returns promises: await the call instead of passing a callback',
-}
-
-const VERSION_HINTS: KeyHints = {
-  ...CALL_HINTS,
-  ':number': (v) => `pass { version: ${String(v)} } to require that version`,
-  ':string': (v) => `pass { version: <number> } to require a version${Number.isFinite(Number(v)) && String(v).trim() !== '' ? ` (${describe(v)} is not the number ${Number(v)})` : ''}`,
-  expectedVersion: 'use { version }',
-  ver: 'use { version }',
-}
-
-const CREATE_HINTS: KeyHints = {
-  ...CALL_HINTS,
-  ':string': (v) => `pass { mode: ${JSON.stringify(v)} }`,
-  ':number': (v) => `pass { mode: ${String(v)} } (a CreateMode number) or a mode name such as { mode: 'ephemeral' }`,
-  ephemeral: "use { mode: 'ephemeral' } (or 'ephemeralSequential')",
-  sequential: "use { mode: 'persistentSequential' } (or 'ephemeralSequential')",
-  sequence: "use { mode: 'persistentSequential' } (or 'ephemeralSequential')",
-  createMode: 'use { mode }',
-  flags: 'use { mode }',
-  makepath: 'use mkdirp(client, path) from the recipes, then create',
-  data: 'data is the second argument: create(path, data, options)',
-}
 
 function watchHints(promiseForm: string): KeyHints {
   const advice = `pass { watcher: (event) => ... }, or use ${promiseForm}(path) for a promise of the change`

@@ -7,6 +7,17 @@ import { Queue } from './ring-queue.js'
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true })
 
+/** Options of an {@link AsyncQueue}. */
+export interface AsyncQueueOptions {
+  /** Runs once when the stream finishes, however it does (`end()` or `return()`); `return()` awaits it. */
+  onReturn?: () => void | Promise<void>
+  /**
+   * Keep only the newest unread value (a view that is worth reading only while current, such as a
+   * discovery snapshot) instead of every value.
+   */
+  latestOnly?: boolean
+}
+
 /**
  * A first-in, first-out async iterator: producers {@link AsyncQueue.push} and {@link AsyncQueue.end},
  * one consumer reads with `for await`.
@@ -21,8 +32,13 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T, undefined> {
   private finished = false
   private cleanedUp = false
 
-  /** @param onReturn runs once when the stream finishes, however it does; its promise is awaited by `return()`. */
-  constructor(private readonly onReturn?: () => void | Promise<void>) {}
+  private readonly onReturn: (() => void | Promise<void>) | undefined
+  private readonly latestOnly: boolean
+
+  constructor(options: AsyncQueueOptions = {}) {
+    this.onReturn = options.onReturn
+    this.latestOnly = options.latestOnly ?? false
+  }
 
   /** True once {@link AsyncQueue.end} or `return()` was called. */
   get ended(): boolean {
@@ -38,8 +54,9 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T, undefined> {
   push(value: T): void {
     if (this.finished) return
     const reader = this.readers.shift()
-    if (reader !== undefined) reader({ value, done: false })
-    else this.items.push(value)
+    if (reader !== undefined) return reader({ value, done: false })
+    if (this.latestOnly) this.items.drain()
+    this.items.push(value)
   }
 
   /** Ends the stream after the values already queued. */

@@ -11,6 +11,8 @@ import { CreateMode } from '../protocol/constants.js'
 import { backOff, isRetryable, whenWritable } from './connection.js'
 import { createWithParents, type ParentMode } from './mkdirp.js'
 import { basename, joinPath, parentOf } from '../common/paths.js'
+import { checkOneOf, checkOptions, checkSignal, checkString } from '../common/check.js'
+import { CREATE_HINTS, CREATE_KEYS } from '../common/hints.js'
 
 /** First characters of a protected node's name (Curator's `ProtectedUtils.PROTECTED_PREFIX`). */
 export const PROTECTED_PREFIX = '_c_'
@@ -97,6 +99,13 @@ export interface ProtectedCreateOptions extends CreateOptions {
  * ```
  */
 export async function protectedCreate(client: ZooKeeperClient, path: string, data: DataInput, options: ProtectedCreateOptions): Promise<CreateResult> {
+  const where = 'protectedCreate'
+  if (options === undefined) throw new InvalidArgumentError(`${where}: options are required, with the mode: { mode: 'ephemeralSequential' }`)
+  checkOptions(options, [...CREATE_KEYS, 'createParents', 'protectedId'], where, { ...CREATE_HINTS, parents: 'use { createParents }' })
+  if (options.mode === undefined) throw new InvalidArgumentError(`${where}: options.mode is required, e.g. { mode: 'ephemeralSequential' }`)
+  checkOneOf(options.createParents, 'createParents', where, ['persistent', 'container'])
+  checkString(options.protectedId, 'protectedId', where)
+  checkSignal(options.signal, where)
   const { protectedId = randomUUID(), createParents, signal, ...createOptions } = options
   if (!UUID.test(protectedId)) throw new InvalidArgumentError(`protectedId must be a canonical UUID, got ${JSON.stringify(protectedId)}`)
   const parent = parentOf(path)

@@ -18,6 +18,8 @@ import { backOff, deferred, isRetryable, sleep, whenReadable } from './connectio
 import { type ServiceInstance, parseServiceInstance } from './service-instance.js'
 import { DEFAULT_SERVICES_PATH } from './service-registry.js'
 import { basename, joinPath } from '../common/paths.js'
+import { AsyncQueue } from '../common/async-queue.js'
+import { checkOptions, checkSignal, checkString } from '../common/check.js'
 
 /** How {@link ServiceDiscovery.pick} chooses: uniformly at random, or each in turn (Curator's two strategies). */
 export type PickStrategy = 'random' | 'roundRobin'
@@ -68,7 +70,7 @@ interface Entry<P> {
  * for await (const instances of api.snapshots()) console.log(instances.map((i) => i.id))
  * ```
  */
-export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscoveryEvents<P>> {
+export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscoveryEvents<P>> implements AsyncDisposable {
   /** The service's name. */
   readonly service: string
   /** The service's node, `<basePath>/<service>`. */
@@ -123,6 +125,9 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
    */
   constructor(client: ZooKeeperClient, service: string, options: ServiceDiscoveryOptions = {}) {
     super()
+    checkOptions(options, ['basePath'], 'new ServiceDiscovery', { ':string': (v) => `pass { basePath: ${JSON.stringify(v)} }`, path: 'use { basePath }' })
+    checkString(service, 'service', 'new ServiceDiscovery')
+    checkString(options.basePath, 'basePath', 'new ServiceDiscovery')
     this.client = client
     this.service = service
     this.path = joinPath(options.basePath ?? DEFAULT_SERVICES_PATH, service)
@@ -188,51 +193,29 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
    * ```
    */
   snapshots(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<ServiceInstance<P>[], undefined> {
-    let latest: ServiceInstance<P>[] | null = this.isReady ? this.instances : null
-    let waiting: ((result: IteratorResult<ServiceInstance<P>[], undefined>) => void) | null = null
-    let done = this.closed
-    const finish = (): void => {
-      if (done) return
-      done = true
-      this.snapshotListeners.delete(onSnapshot)
-      options.signal?.removeEventListener('abort', finish)
-      const w = waiting
-      waiting = null
-      w?.({ value: undefined, done: true })
-    }
+    checkOptions(options, ['signal'], 'snapshots')
+    const signal = checkSignal(options.signal, 'snapshots')
+    const finish = (): void => queue.end()
+    const queue = new AsyncQueue<ServiceInstance<P>[]>({
+      latestOnly: true,
+      onReturn: () => {
+        this.snapshotListeners.delete(onSnapshot)
+        signal?.removeEventListener('abort', finish)
+      },
+    })
     const onSnapshot = (instances: ServiceInstance<P>[] | null): void => {
-      if (instances === null) return finish()
-      if (waiting !== null) {
-        const w = waiting
-        waiting = null
-        w({ value: instances, done: false })
-      } else {
-        latest = instances
-      }
+      if (instances === null) queue.end()
+      else queue.push(instances)
     }
-    if (!done) {
-      this.snapshotListeners.add(onSnapshot)
-      options.signal?.addEventListener('abort', finish, { once: true })
-      if (options.signal?.aborted) finish()
-      this.start().catch(() => {})
+    if (this.closed || signal?.aborted === true) {
+      queue.end()
+      return queue
     }
-    const iterator: AsyncIterableIterator<ServiceInstance<P>[], undefined> = {
-      next: () => {
-        if (latest !== null) {
-          const value = latest
-          latest = null
-          return Promise.resolve({ value, done: false })
-        }
-        if (done) return Promise.resolve({ value: undefined, done: true })
-        return new Promise((resolve) => (waiting = resolve))
-      },
-      return: () => {
-        finish()
-        return Promise.resolve({ value: undefined, done: true })
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    }
-    return iterator
+    if (this.isReady) queue.push(this.instances)
+    this.snapshotListeners.add(onSnapshot)
+    signal?.addEventListener('abort', finish, { once: true })
+    this.start().catch(() => {})
+    return queue
   }
 
   /**
@@ -243,6 +226,11 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
    * await api.close()
    * ```
    */
+  /** Closes the discovery: `await using api = new ServiceDiscovery(zk, 'api')` stops it when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true

@@ -19,6 +19,16 @@
  */
 import { randomUUID } from 'node:crypto'
 import { InvalidArgumentError } from '../common/errors.js'
+import { checkBoolean, checkOptions, describe, numericStringHint } from '../common/check.js'
+
+const INPUT_KEYS = ['id', 'address', 'port', 'sslPort', 'payload', 'registrationTimeUTC', 'serviceType', 'uriSpec', 'enabled'] as const
+const INPUT_HINTS = {
+  host: 'use { address }',
+  hostname: 'use { address }',
+  name: 'the service name is the first argument',
+  ssl_port: 'use { sslPort }',
+  uri: "use { uriSpec: '{scheme}://{address}:{port}' }",
+}
 
 /** How a registered instance is kept: by its session (`DYNAMIC…`) or until deleted (`STATIC`, `PERMANENT`). */
 export type ServiceType = 'DYNAMIC' | 'STATIC' | 'PERMANENT' | 'DYNAMIC_SEQUENTIAL'
@@ -92,6 +102,10 @@ export interface ServiceInstanceInput<P = unknown> {
  */
 export function serviceInstance<P>(name: string, input: ServiceInstanceInput<P> = {}): ServiceInstance<P> {
   checkName(name, 'service name')
+  checkOptions(input, INPUT_KEYS, 'service instance', INPUT_HINTS)
+  checkBoolean(input.enabled, 'enabled', 'service instance')
+  if (input.address !== undefined && input.address !== null && typeof input.address !== 'string') throw new InvalidArgumentError(`service instance: address must be a string or null, got ${describe(input.address)}`)
+  if (input.registrationTimeUTC !== undefined && !Number.isSafeInteger(input.registrationTimeUTC)) throw new InvalidArgumentError(`service instance: registrationTimeUTC must be ms since the epoch, got ${describe(input.registrationTimeUTC)}`)
   const id = input.id ?? randomUUID()
   checkName(id, 'instance id')
   const serviceType = input.serviceType ?? 'DYNAMIC'
@@ -260,6 +274,6 @@ function checkName(value: unknown, what: string): void {
 
 function checkPort(port: number | null | undefined, what: string): number | null {
   if (port === undefined || port === null) return null
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`${what} must be an integer from 0 to 65535, got ${JSON.stringify(port)}`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`${what} must be an integer from 0 to 65535, got ${describe(port)}${numericStringHint(port)}`)
   return port
 }

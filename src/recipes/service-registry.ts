@@ -19,6 +19,7 @@ import { createWithParents } from './mkdirp.js'
 import { protectedCreate } from './protected-create.js'
 import { type ServiceInstance, type ServiceInstanceInput, serializeServiceInstance, serviceInstance } from './service-instance.js'
 import { joinPath } from '../common/paths.js'
+import { checkOptions, checkString } from '../common/check.js'
 
 /** Where Curator-compatible services live unless told otherwise. Curator itself has no default: use the Java side's `basePath`. */
 export const DEFAULT_SERVICES_PATH = '/services'
@@ -83,7 +84,7 @@ const MAX_CLAIM_ROUNDS = 10
  * await registry.close() // removes its nodes
  * ```
  */
-export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEvents<P>> {
+export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEvents<P>> implements AsyncDisposable {
   /** Parent of every service's node. */
   readonly basePath: string
   private readonly client: ZooKeeperClient
@@ -104,6 +105,8 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
    */
   constructor(client: ZooKeeperClient, options: ServiceRegistryOptions = {}) {
     super()
+    checkOptions(options, ['basePath'], 'new ServiceRegistry', { ':string': (v) => `pass { basePath: ${JSON.stringify(v)} }`, path: 'use { basePath }' })
+    checkString(options.basePath, 'basePath', 'new ServiceRegistry')
     this.basePath = options.basePath ?? DEFAULT_SERVICES_PATH
     validatePath(this.basePath, 'basePath')
     this.client = client
@@ -200,6 +203,11 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
    * process.on('SIGTERM', () => void registry.close().then(() => zk.close()))
    * ```
    */
+  /** Closes the registry: `await using registry = new ServiceRegistry(zk)` unregisters when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
   close(): Promise<void> {
     if (this.closing !== null) return this.closing
     // Operations already queued run first (in order), then every remaining instance is removed.
