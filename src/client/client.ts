@@ -85,12 +85,15 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
   private readonly requestTimeout: number | undefined
   private readonly maxPacketLength: number
   private readonly watches: ClientWatches
+  /** NODE_DEBUG=zkwire and the application's logger; shared with the session. */
+  private readonly log: Log
 
   /** Use {@link createClient}. */
   constructor(connectString: string, options: ClientOptions = {}) {
     super()
     options = checkClientOptions(options)
     const { hosts, chroot } = parseConnectString(connectString)
+    this.log = new Log(checkLogger(options.logger, 'createClient'))
     this.chroot = new Chroot(chroot)
     this.defaultAcl = options.defaultAcl ?? Acls.open
     validateAcl(this.defaultAcl, 'defaultAcl')
@@ -111,7 +114,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
       renewExpiredSession: options.renewExpiredSession ?? true,
       session: options.session,
       sasl: validateSaslOptions(options.sasl),
-      log: new Log(checkLogger(options.logger, 'createClient')),
+      log: this.log,
     })
     this.watches = new ClientWatches(this.session, this.chroot, (operation, path, callOptions) => this.context(operation, path, callOptions), (opcode, codec, body, decode, context) => this.send(opcode, codec, body, decode, context))
     this.session.on('state', (change: StateChange) => {
@@ -120,6 +123,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
       this.emit('state', change)
     })
     for (const { scheme, auth } of options.auth ?? []) void this.session.addAuth(scheme, toData(auth, 'options.auth')).catch(() => {})
+    this.log.debug('client created', { hosts: hosts.map((h) => `${h.host}:${h.port}`).join(','), chroot: chroot || '/', sessionTimeout })
     this.session.start()
   }
 
@@ -249,6 +253,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
 
   /** Closes the session (its ephemeral nodes are deleted at once) and the connection. */
   close(): Promise<void> {
+    if (this.state !== 'closed') this.log.debug('client closing', { sessionId: this.sessionId })
     return this.session.close()
   }
 
