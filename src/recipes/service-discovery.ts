@@ -92,6 +92,11 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
   private needChildren = true
   private needAll = true
   private readonly needData = new Set<string>()
+  /**
+   * Nodes that hold no valid instance, with the data that was reported: a bad node is reported once
+   * and re-read only when its data watch fires (or after a reconnect), not on every child event.
+   */
+  private readonly invalid = new Map<string, string>()
   private watchingExistence = false
 
   private readonly onState = (change: StateChange): void => {
@@ -239,7 +244,7 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
     this.firstRead.reject(new Error(`service discovery of ${this.service} was closed before its first read`))
     for (const listener of [...this.snapshotListeners]) listener(null)
     // Leave no watches behind on the server (local: also when it cannot be reached).
-    const removals = [...this.nodes.keys()].map((name) => this.removeWatch(joinPath(this.path, name), 'data', this.onDataEvent))
+    const removals = [...this.nodes.keys(), ...this.invalid.keys()].map((name) => this.removeWatch(joinPath(this.path, name), 'data', this.onDataEvent))
     removals.push(this.removeWatch(this.path, 'children', this.onChildEvent))
     if (this.watchingExistence) removals.push(this.removeWatch(this.path, 'data', this.onExistsEvent))
     await Promise.all(removals)
@@ -293,7 +298,8 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
       if (names === null) return // the service node appeared meanwhile: list again
       const present = new Set(names)
       for (const name of this.nodes.keys()) if (!present.has(name)) this.nodes.delete(name)
-      for (const name of names) if (full || !this.nodes.has(name)) this.needData.add(name)
+      for (const name of this.invalid.keys()) if (!present.has(name)) this.invalid.delete(name)
+      for (const name of names) if (full || (!this.nodes.has(name) && !this.invalid.has(name))) this.needData.add(name)
     }
     const batch = [...this.needData]
     this.needData.clear()
@@ -328,17 +334,24 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
     try {
       data = (await this.client.getData(path, { watcher: this.onDataEvent })).data
     } catch (error) {
-      if (error instanceof NoNodeError) return null
+      if (error instanceof NoNodeError) {
+        this.invalid.delete(name)
+        return null
+      }
       throw error
     }
     const raw = data.toString('utf8')
     const known = this.nodes.get(name)
     if (known !== undefined && known.raw === raw) return known
     try {
-      return { instance: parseServiceInstance<P>(data), raw }
+      const entry = { instance: parseServiceInstance<P>(data), raw }
+      this.invalid.delete(name)
+      return entry
     } catch (error) {
-      // Watched anyway (getData set the watch), so a later valid write is picked up.
-      this.emit('invalid', { path, error: error as Error })
+      // Watched anyway (getData set the watch), so a later valid write is picked up. The same bad
+      // bytes read again (after a reconnect) are not reported again.
+      if (this.invalid.get(name) !== raw) this.emit('invalid', { path, error: error as Error })
+      this.invalid.set(name, raw)
       return null
     }
   }

@@ -14,8 +14,14 @@
  * - Unknown properties are ignored when reading, and missing ones take the defaults of the
  *   no-argument constructor (empty name and id, nulls, time 0, DYNAMIC, enabled).
  * - The payload is written as Jackson writes the value with `@JsonTypeInfo(use = CLASS)`: strings,
- *   integers, doubles and booleans as plain JSON; Java objects with an `"@class"` property. A Node
+ *   integers, doubles and booleans as plain JSON; Java objects with an `"@class"` property; other
+ *   values, arrays among them, wrapped as `[className, value]` (`["java.util.ArrayList",[1,2]]`).
+ *   A bare array is not readable there: one such node fails Curator's query for the whole
+ *   service. So arrays are written wrapped, and wrapped values are read back unwrapped. A Node
  *   payload object is written as given; add `"@class"` yourself if Java readers expect a class.
+ * - Jackson coerces scalars: `"port":"8080"` reads as 8080, `"port":8080.0` as 8080, `"id":7` as
+ *   `"7"`, `"enabled":"false"` as false. The reader here does the same, so an instance Curator
+ *   accepts is not dropped; text that is not a number where one is due stays an error.
  */
 import { randomUUID } from 'node:crypto'
 import { InvalidArgumentError } from '../common/errors.js'
@@ -142,7 +148,7 @@ export function serializeServiceInstance(instance: ServiceInstance<unknown>): Bu
     address: instance.address,
     port: instance.port,
     sslPort: instance.sslPort,
-    payload: instance.payload,
+    payload: Array.isArray(instance.payload) ? [JAVA_LIST, instance.payload] : instance.payload,
     registrationTimeUTC: instance.registrationTimeUTC,
     serviceType: instance.serviceType,
     uriSpec: instance.uriSpec === null ? null : { parts: instance.uriSpec.parts.map((p) => ({ value: p.value, variable: p.variable })) },
@@ -180,7 +186,7 @@ export function parseServiceInstance<P = unknown>(data: Buffer | string): Servic
     address: field(o, 'address', 'string') ?? null,
     port: field(o, 'port', 'number') ?? null,
     sslPort: field(o, 'sslPort', 'number') ?? null,
-    payload: (o.payload ?? null) as P | null,
+    payload: unwrapPayload(o.payload ?? null) as P | null,
     registrationTimeUTC: field(o, 'registrationTimeUTC', 'number') ?? 0,
     serviceType: serviceType as ServiceType,
     uriSpec: parseUriSpecJson(o.uriSpec),
@@ -259,11 +265,34 @@ function parseUriSpecJson(value: unknown): UriSpec | null {
   }
 }
 
+/** The class Jackson names for a Java list; Curator reads `[JAVA_LIST, [...]]` back as a List. */
+const JAVA_LIST = 'java.util.ArrayList'
+
+/** A Java class name, as Jackson writes it in a `[className, value]` wrapper. */
+const JAVA_CLASS = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)+(\[\])?$/
+
+/** Reads a payload as Jackson's typed reader does: `[className, value]` is the value. */
+function unwrapPayload(payload: unknown): unknown {
+  if (Array.isArray(payload) && payload.length === 2 && typeof payload[0] === 'string' && JAVA_CLASS.test(payload[0])) return payload[1]
+  return payload
+}
+
+/**
+ * One field, with Jackson's scalar coercions (on by default in Curator's ObjectMapper): numeric
+ * text to numbers (floats truncated, as ACCEPT_FLOAT_AS_INT), numbers and booleans to text,
+ * "true"/"false" to booleans; an empty string is null.
+ */
 function field<K extends 'string' | 'number' | 'boolean'>(o: Record<string, unknown>, key: string, type: K): (K extends 'string' ? string : K extends 'number' ? number : boolean) | undefined {
   const value = o[key]
   if (value === undefined || value === null) return undefined
-  if (typeof value !== type) throw new InvalidArgumentError(`service instance field ${key} must be a ${type}, got ${JSON.stringify(value)}`)
-  return value as never
+  if (typeof value === type) return (type === 'number' ? Math.trunc(value as number) : value) as never
+  if (type === 'string' && (typeof value === 'number' || typeof value === 'boolean')) return String(value) as never
+  if (type === 'number' && typeof value === 'string') {
+    if (value.trim() === '') return undefined
+    if (/^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/.test(value)) return Math.trunc(Number(value)) as never
+  }
+  if (type === 'boolean' && (value === 'true' || value === 'false')) return (value === 'true') as never
+  throw new InvalidArgumentError(`service instance field ${key} must be a ${type}, got ${JSON.stringify(value)}`)
 }
 
 function checkName(value: unknown, what: string): void {
