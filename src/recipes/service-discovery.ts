@@ -10,7 +10,7 @@
  */
 import { EventEmitter } from 'node:events'
 import type { ZooKeeperClient } from '../client/client.js'
-import { NoNodeError } from '../common/errors.js'
+import { InvalidArgumentError, NoNodeError } from '../common/errors.js'
 import type { WatchedEvent } from '../client/watch-event.js'
 import { validatePath } from '../common/paths.js'
 import type { StateChange } from '../session/state.js'
@@ -19,7 +19,7 @@ import { type ServiceInstance, parseServiceInstance } from './service-instance.j
 import { DEFAULT_SERVICES_PATH } from './service-registry.js'
 import { basename, joinPath } from '../common/paths.js'
 import { AsyncQueue } from '../common/async-queue.js'
-import { checkOptions, checkSignal, checkString } from '../common/check.js'
+import { checkOptions, checkSignal, checkString, describe } from '../common/check.js'
 
 /** How {@link ServiceDiscovery.pick} chooses: uniformly at random, or each in turn (Curator's two strategies). */
 export type PickStrategy = 'random' | 'roundRobin'
@@ -182,7 +182,7 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
    */
   pick(strategy: PickStrategy = 'roundRobin'): ServiceInstance<P> | undefined {
     const picker = this.pickers[strategy]
-    if (picker === undefined) throw new TypeError(`strategy must be 'random' or 'roundRobin', got ${JSON.stringify(strategy)}`)
+    if (picker === undefined || !Object.hasOwn(this.pickers, strategy)) throw new InvalidArgumentError(`pick: strategy must be 'random' or 'roundRobin', got ${describe(strategy)}`)
     return picker(this.instances)
   }
 
@@ -395,6 +395,7 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
  * ```
  */
 export async function listServices(client: ZooKeeperClient, basePath: string = DEFAULT_SERVICES_PATH): Promise<string[]> {
+  if (typeof basePath !== 'string') throw new InvalidArgumentError(`listServices: basePath must be a path string such as "/services", got ${describe(basePath)}`)
   try {
     return (await client.getChildren(basePath)).children.sort()
   } catch (error) {
@@ -412,6 +413,9 @@ export async function listServices(client: ZooKeeperClient, basePath: string = D
  * ```
  */
 export async function queryInstances<P = unknown>(client: ZooKeeperClient, service: string, options: ServiceDiscoveryOptions = {}): Promise<ServiceInstance<P>[]> {
+  checkOptions(options, ['basePath'], 'queryInstances', { ':string': (v) => `pass { basePath: ${JSON.stringify(v)} }` })
+  checkString(service, 'service', 'queryInstances')
+  checkString(options.basePath, 'basePath', 'queryInstances')
   const path = joinPath(options.basePath ?? DEFAULT_SERVICES_PATH, service)
   let names: string[]
   try {

@@ -20,7 +20,7 @@ import { createWithParents } from './mkdirp.js'
 import { protectedCreate } from './protected-create.js'
 import { type ServiceInstance, type ServiceInstanceInput, serializeServiceInstance, serviceInstance } from './service-instance.js'
 import { joinPath } from '../common/paths.js'
-import { checkOptions, checkString } from '../common/check.js'
+import { checkOptions, checkString, describe } from '../common/check.js'
 
 /** Where Curator-compatible services live unless told otherwise. Curator itself has no default: use the Java side's `basePath`. */
 export const DEFAULT_SERVICES_PATH = '/services'
@@ -161,6 +161,8 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
   update(service: string, changes: ServiceInstanceInput<P> & { id: string }): Promise<ServiceInstance<P>> {
     try {
       this.assertOpen('update')
+      checkString(service, 'service', 'update')
+      if (changes === null || typeof changes !== 'object' || typeof changes.id !== 'string') throw new InvalidArgumentError(`update: changes must be an object with the instance's id, such as { id: 'api-1', port: 8081 }, got ${describe(changes)}`)
       const current = this.requested.get(keyOf(service, changes?.id))
       if (current === undefined) throw new InvalidArgumentError(`${service}/${changes?.id} is not registered; register it first`)
       const instance = serviceInstance<P>(service, { ...withoutName(current), ...changes, registrationTimeUTC: current.registrationTimeUTC })
@@ -182,6 +184,8 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
   unregister(service: string, id: string): Promise<void> {
     try {
       this.assertOpen('unregister')
+      checkString(service, 'service', 'unregister')
+      checkString(id, 'id', 'unregister')
       return this.enqueueRemove(service, id)
     } catch (error) {
       return Promise.reject(error)

@@ -6,7 +6,7 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CreateMode, InvalidArgumentError, LeaderElection, ServiceDiscovery, ServiceRegistry, type ZooKeeperClient, createClient, createWithParents, mkdirp, protectedCreate } from '../../src/index.js'
+import { CreateMode, InvalidArgumentError, LeaderElection, ServiceDiscovery, ServiceRegistry, type ZooKeeperClient, createClient, createWithParents, listServices, mkdirp, protectedCreate, queryInstances } from '../../src/index.js'
 import { randomUUID } from 'node:crypto'
 import { chrootClient, sharedServer } from '../support/zk.js'
 
@@ -101,6 +101,11 @@ const rows: Row[] = [
   ['registry.register(s, { port: "8080" })', (zk) => new ServiceRegistry(zk).register('api', { port: '8080' } as Js), 'the string "8080" is not the number 8080'],
   ['new ServiceDiscovery(zk, s, "/svc")', (zk) => new ServiceDiscovery(zk, 'api', '/svc' as Js), 'pass { basePath: "/svc" }'],
   ['new ServiceDiscovery(zk, 5)', (zk) => new ServiceDiscovery(zk, 5 as Js), 'service must be a non-empty string'],
+  ['discovery.pick("first")', (zk) => Promise.resolve().then(() => new ServiceDiscovery(zk, 'api').pick('first' as Js)), "strategy must be 'random' or 'roundRobin'"],
+  ['queryInstances(zk, s, "/svc")', (zk) => queryInstances(zk, 'api', '/svc' as Js), 'pass { basePath: "/svc" }'],
+  ['listServices(zk, {})', (zk) => listServices(zk, {} as Js), 'basePath must be a path string'],
+  ['registry.unregister(s, 7)', (zk) => new ServiceRegistry(zk).unregister('api', 7 as Js), 'id must be a non-empty string'],
+  ['registry.update(s, "api-1")', (zk) => new ServiceRegistry(zk).update('api', 'api-1' as Js), "changes must be an object with the instance's id"],
   ['discovery.snapshots({ signal: {} })', (zk) => new ServiceDiscovery(zk, 'api').snapshots({ signal: {} } as Js), 'signal must be an AbortSignal'],
 ]
 
