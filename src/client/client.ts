@@ -5,21 +5,21 @@ import { EventEmitter } from 'node:events'
 import { Acls, validateAcl } from '../common/acl.js'
 import type { CallOptions, ChildrenResult, ClientOptions, CreateOptions, CreateResult, DataResult, VersionOptions, Watched, WatchOptions } from './types.js'
 import { type AddWatchOptions, ClientWatches, type RemoveWatchesOptions, type WatcherTypeName } from './watches.js'
-import { ClientClosedError, ConnectionLossError, InvalidArgumentError, NoNodeError, ZooKeeperError } from '../common/errors.js'
-import type { WatchedEvent } from './watch-event.js'
+import { InvalidArgumentError } from '../common/errors.js'
 import { type DataInput, resolveCreateMode, toData, toVersion } from './arguments.js'
 import { checkClientOptions, checkLogger } from './client-options.js'
 import { publishState, traceRequest, tracingRequests } from './diagnostics.js'
 import { addWatchOptions, callOptions, createOptions, removeWatchesOptions, signalOnly, versionOptions, watchOptions } from './option-checks.js'
 import { checkFunction, checkOptions, describe } from '../common/check.js'
 import { Log } from '../common/log.js'
-import { AsyncQueue } from '../common/async-queue.js'
-import { Chroot, parentOf, validatePath } from '../common/paths.js'
+import { StateWaits } from './state-waits.js'
+import { awaitable, decodeData, explainCreateNoNode, explainRootNoNode, decodeStat, decodeTotalNumber, decodeWhoAmI, positiveOrUndefined, rejecting, rejectingIterator } from './replies.js'
+import { Chroot, validatePath } from '../common/paths.js'
 import type { PersistentWatch } from './persistent-watch.js'
-import { DEFAULT_MAX_PACKET_LENGTH, ErrorCode, OpCode } from '../protocol/constants.js'
+import { DEFAULT_MAX_PACKET_LENGTH, OpCode } from '../protocol/constants.js'
 import { MultiOperationRecordCodec, MultiResponseCodec } from '../protocol/multi.js'
 import type { Reader } from '../protocol/reader.js'
-import { type ACL, type ClientInfo, type Stat, StatCodec } from '../protocol/records.js'
+import type { ACL, ClientInfo, Stat } from '../protocol/records.js'
 import {
   CreateRequestCodec,
   CreateTTLRequestCodec,
@@ -38,11 +38,8 @@ import {
 import {
   Create2ResponseCodec,
   GetACLResponseCodec,
-  GetAllChildrenNumberResponseCodec,
   GetChildren2ResponseCodec,
-  GetDataResponseCodec,
   GetEphemeralsResponseCodec,
-  WhoAmIResponseCodec,
 } from '../protocol/responses.js'
 import { parseConnectString } from '../session/hosts.js'
 import { validateSaslOptions } from '../session/sasl.js'
@@ -53,7 +50,6 @@ import { type Op, type OpResult, type ReadOp, type ReadResult, Transaction, from
 export type { AddWatchOptions, RemoveWatchesOptions, WatcherTypeName } from './watches.js'
 export type { CallOptions, ChildrenResult, ClientOptions, CreateOptions, CreateResult, DataResult, VersionOptions, Watched, WatchOptions } from './types.js'
 
-const EMPTY = Buffer.alloc(0)
 const CONFIG_NODE = '/zookeeper/config'
 
 /** States in which the client serves requests (reads, at least). */
@@ -75,11 +71,8 @@ export interface ClientEvents {
  */
 export class ZooKeeperClient extends EventEmitter<ClientEvents> implements AsyncDisposable {
   private readonly session: Session
-  /**
-   * Callers waiting on the state (waitForState, connected, states()): kept here rather than as
-   * 'state' listeners, so any number of waiting calls never trips MaxListenersExceededWarning.
-   */
-  private readonly stateWaiters = new Set<(change: StateChange) => void>()
+  /** Callers waiting on the state (waitForState, connected, states()). */
+  private readonly stateWaits = new StateWaits(this)
   private readonly chroot: Chroot
   private readonly defaultAcl: readonly ACL[]
   private readonly requestTimeout: number | undefined
@@ -119,7 +112,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
     this.watches = new ClientWatches(this.session, this.chroot, (operation, path, callOptions) => this.context(operation, path, callOptions), (opcode, codec, body, decode, context) => this.send(opcode, codec, body, decode, context))
     this.session.on('state', (change: StateChange) => {
       publishState(this, change, this.session.currentServer)
-      for (const waiter of [...this.stateWaiters]) waiter(change)
+      this.stateWaits.notify(change)
       this.emit('state', change)
     })
     for (const { scheme, auth } of options.auth ?? []) void this.session.addAuth(scheme, toData(auth, 'options.auth')).catch(() => {})
@@ -188,60 +181,21 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
     } catch (error) {
       return Promise.reject(error)
     }
-    if (ready(this.state)) return Promise.resolve()
-    if (this.state === 'closed') return Promise.reject(new ClientClosedError())
-    if (signal?.aborted) return Promise.reject(signal.reason)
-    return new Promise<void>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined
-      const finish = (error?: unknown): void => {
-        this.stateWaiters.delete(onState)
-        signal?.removeEventListener('abort', onAbort)
-        if (timer !== undefined) clearTimeout(timer)
-        if (error === undefined) resolve()
-        else reject(error)
-      }
-      const onState = (change: StateChange): void => {
-        if (ready(change.state)) finish()
-        else if (change.state === 'closed') finish(new ClientClosedError({ message: `the client closed while waiting for its connection: ${change.reason}` }))
-      }
-      const onAbort = (): void => finish(signal!.reason)
-      this.stateWaiters.add(onState)
-      signal?.addEventListener('abort', onAbort, { once: true })
-      if (timeout !== undefined) {
-        timer = setTimeout(() => {
-          finish(new ConnectionLossError({ message: `the connection did not get there within ${timeout} ms (state ${this.state}, last tried ${this.currentServer ?? 'no server'}); check the connect string and that the ensemble is up` }))
-        }, timeout)
-      }
-    })
+    return this.stateWaits.waitFor(ready, signal, timeout)
   }
-
 
   /**
    * Connection state changes as an async iterator: `for await (const change of zk.states()) ...`.
    * Ends when the client closes.
    */
   states(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<StateChange> {
-    const { signal } = signalOnly(options, 'states')
-    // Subscribe now, not at the first next(): a change between this call and the loop is kept.
-    const unsubscribe = (): void => {
-      this.stateWaiters.delete(onState)
-      signal?.removeEventListener('abort', onAbort)
+    try {
+      return this.stateWaits.stream(signalOnly(options, 'states').signal)
+    } catch (error) {
+      // An iterator's one error channel: its first next() rejects.
+      return rejectingIterator(error)
     }
-    const queue = new AsyncQueue<StateChange>({ onReturn: unsubscribe })
-    const onState = (change: StateChange): void => {
-      queue.push(change)
-      if (change.state === 'closed') queue.end()
-    }
-    const onAbort = (): void => queue.end()
-    if (this.state === 'closed' || signal?.aborted === true) {
-      queue.end()
-      return queue
-    }
-    this.stateWaiters.add(onState)
-    signal?.addEventListener('abort', onAbort, { once: true })
-    return queue
   }
-
 
   /** Adds credentials (e.g. `addAuth('digest', 'user:password')`); they are presented again on every reconnect. */
   addAuth(scheme: string, auth: string | Buffer): Promise<void> {
@@ -282,7 +236,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
         ? this.send(OpCode.createTTL, CreateTTLRequestCodec, { ...body, ttl: BigInt(options.ttl!) }, this.decodeCreate, context)
         : this.send(mode.opcode, CreateRequestCodec, body, this.decodeCreate, context)
       return sent.catch((error: unknown) => {
-        throw this.explainCreateNoNode(error, path)
+        throw explainCreateNoNode(error, path, this.chroot.prefix)
       })
     })
   }
@@ -530,65 +484,13 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
       : session.request(opcode, codec, body, decode, context)
     if (context.path !== '/' || this.chroot.prefix === '') return sent
     return sent.catch((error: unknown) => {
-      if (!(error instanceof NoNodeError)) throw error
-      throw new NoNodeError({ path: '/', operation: context.operation, message: `/ does not exist (${context.operation}): the client's chroot ${this.chroot.prefix} does not exist on the server; create it first (from a client without the chroot)`, cause: error })
+      throw explainRootNoNode(error, context.operation, this.chroot.prefix)
     })
-  }
-
-  /**
-   * A create's NONODE is about the parent, which the server does not name: say which, and when the
-   * parent is the chroot itself, that the chroot is missing.
-   */
-  private explainCreateNoNode(error: unknown, path: string): unknown {
-    if (!(error instanceof NoNodeError) || path === '/') return error
-    const parent = parentOf(path)
-    const message = parent === '/' && this.chroot.prefix !== ''
-      ? `parent / of ${path} does not exist (create): the client's chroot ${this.chroot.prefix} does not exist on the server; create it first (from a client without the chroot)`
-      : `parent ${parent} of ${path} does not exist (create)`
-    return new NoNodeError({ path, operation: 'create', message, cause: error })
   }
 
   private readonly decodeCreate = (r: Reader): CreateResult => {
     const { path, stat } = Create2ResponseCodec.decode(r)
     return { path: this.chroot.toClient(path), stat }
-  }
-}
-
-function decodeStat(r: Reader): Stat {
-  return StatCodec.decode(r)
-}
-
-function decodeData(r: Reader): DataResult {
-  const response = GetDataResponseCodec.decode(r)
-  return { data: response.data ?? EMPTY, stat: response.stat }
-}
-
-function decodeTotalNumber(r: Reader): number {
-  return GetAllChildrenNumberResponseCodec.decode(r).totalNumber
-}
-
-function decodeWhoAmI(r: Reader): ClientInfo[] {
-  return WhoAmIResponseCodec.decode(r).clientInfo
-}
-
-function awaitable(): { watcher: (event: WatchedEvent) => void; changed: Promise<WatchedEvent> } {
-  let resolve!: (event: WatchedEvent) => void
-  const changed = new Promise<WatchedEvent>((r) => (resolve = r))
-  return { watcher: (event) => resolve(event), changed }
-}
-
-function positiveOrUndefined(value: number | undefined, what: string): number | undefined {
-  if (value === undefined) return undefined
-  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`${what} must be a positive number of ms`)
-  return value
-}
-
-/** Runs `fn`, turning a synchronous throw (an argument error) into a rejection: one error channel. */
-function rejecting<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return fn()
-  } catch (error) {
-    return Promise.reject(error)
   }
 }
 

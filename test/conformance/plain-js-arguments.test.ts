@@ -75,7 +75,7 @@ const rows: Row[] = [
   ['connected({ timeout: -1 })', (zk) => zk.connected({ timeout: -1 }), 'timeout must be a positive'],
   ['waitForState("connected")', (zk) => zk.waitForState('connected'), 'ready must be a function'],
   ['waitForState(fn, { singal })', (zk) => zk.waitForState(() => false, { singal: new AbortController().signal }), 'did you mean "signal"?'],
-  ['states({ signal: {} })', (zk) => Promise.resolve().then(() => zk.states({ signal: {} })), 'signal must be an AbortSignal'],
+  ['states({ signal: {} })', (zk) => zk.states({ signal: {} }).next(), 'signal must be an AbortSignal'],
   ['addAuth(1, "x")', (zk) => zk.addAuth(1, 'x'), 'scheme must be a non-empty string'],
   ['addAuth("digest", 5)', (zk) => zk.addAuth('digest', 5), 'got the number 5'],
   ['reconfig("server.1=...")', (zk) => zk.reconfig('server.1=a:1:2'), 'pass { members'],
