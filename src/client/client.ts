@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events'
 import { Acls, validateAcl } from '../common/acl.js'
 import type { CallOptions, ChildrenResult, ClientOptions, CreateOptions, CreateResult, DataResult, VersionOptions, Watched, WatchOptions } from './types.js'
 import { type AddWatchOptions, ClientWatches, type RemoveWatchesOptions, type WatcherTypeName } from './watches.js'
-import { InvalidArgumentError } from '../common/errors.js'
+import { InvalidArgumentError, NoNodeError } from '../common/errors.js'
 import { type DataInput, resolveCreateMode, toData, toVersion } from './arguments.js'
 import { checkClientOptions, checkLogger } from './client-options.js'
 import { publishState, traceRequest, tracingRequests } from './diagnostics.js'
@@ -78,6 +78,8 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
   private readonly requestTimeout: number | undefined
   private readonly maxPacketLength: number
   private readonly watches: ClientWatches
+  /** The chroot node was seen to exist, so a NONODE is about the path alone. */
+  private chrootSeen = false
   /** NODE_DEBUG=zkwire and the application's logger; shared with the session. */
   private readonly log: Log
 
@@ -482,10 +484,37 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
     const sent = tracingRequests()
       ? traceRequest(() => session.request(opcode, codec, body, decode, context), this, context.operation, context.path, session.sessionId, session.currentServer, context)
       : session.request(opcode, codec, body, decode, context)
-    if (context.path !== '/' || this.chroot.prefix === '') return sent
-    return sent.catch((error: unknown) => {
-      throw explainRootNoNode(error, context.operation, this.chroot.prefix)
-    })
+    if (this.chroot.prefix === '' || this.chrootSeen) return sent
+    if (context.path === '/') {
+      return sent.catch((error: unknown) => {
+        throw explainRootNoNode(error, context.operation, this.chroot.prefix)
+      })
+    }
+    // Until the chroot is seen to exist, a NONODE may mean the chroot is missing: look, and say so.
+    return sent.then(
+      (value) => {
+        // A reply about a node under the chroot proves it exists (exists() answering null does not).
+        if (context.path !== undefined && context.path !== CONFIG_NODE && value !== null) this.chrootSeen = true
+        return value
+      },
+      async (error: unknown) => {
+        if (!(error instanceof NoNodeError) || (await this.chrootExists())) throw error
+        throw new NoNodeError({ path: error.path, operation: error.operation, message: `${error.message}: the client's chroot ${this.chroot.prefix} does not exist on the server; create it first (from a client without the chroot)`, cause: error })
+      },
+    )
+  }
+
+  /** Whether the chroot node exists (remembered once it does); false when that cannot be told. */
+  private async chrootExists(): Promise<boolean> {
+    const context: RequestContext = { operation: 'exists', path: this.chroot.prefix, noNodeResult: null }
+    if (this.requestTimeout !== undefined) context.timeoutMs = this.requestTimeout
+    try {
+      const stat = await this.session.request(OpCode.exists, ExistsRequestCodec, { path: this.chroot.prefix, watch: false }, decodeStat, context)
+      if (stat !== null) this.chrootSeen = true
+      return stat !== null
+    } catch {
+      return true // unknown: keep the original error as it is
+    }
   }
 
   private readonly decodeCreate = (r: Reader): CreateResult => {

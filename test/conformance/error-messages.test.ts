@@ -29,14 +29,21 @@ describe('errors that point at the cause', () => {
     await expect(client.create('/q/item-', null, { mode: 'persistentSequential' })).rejects.toThrow('parent /q of /q/item- does not exist (create)')
   })
 
-  it('a client whose chroot does not exist says so, on create at its root and on reads of /', async () => {
+  it('a client whose chroot does not exist says so in its NoNodeErrors, until the chroot exists', async () => {
     const missing = `/missing-${randomUUID()}`
     const client = await connect(`${sharedServer()}${missing}`)
     await expect(client.create('/x', 'y')).rejects.toThrow(`the client's chroot ${missing} does not exist on the server`)
     await expect(client.getData('/')).rejects.toThrow(`the client's chroot ${missing} does not exist on the server`)
     await expect(client.getChildren('/')).rejects.toBeInstanceOf(NoNodeError)
+    // Any other NONODE says so too, while the chroot is missing.
+    await expect(client.getData('/config')).rejects.toThrow(`/config does not exist (getData): the client's chroot ${missing} does not exist`)
+    await expect(client.delete('/a')).rejects.toMatchObject({ name: 'NoNodeError', path: '/a', operation: 'delete' })
     // exists('/') still answers null, as exists does for any missing node.
     expect(await client.exists('/')).toBeNull()
+    // Once the chroot exists, a NONODE is about the node alone.
+    const root = await connect(sharedServer())
+    await root.create(missing)
+    await expect(client.getData('/config')).rejects.toThrow(/^\/config does not exist \(getData\)$/)
   })
 
   it('a call that timed out before it was sent says it was not applied', async () => {
