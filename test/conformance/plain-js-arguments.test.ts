@@ -181,6 +181,11 @@ describe('arguments from plain JavaScript', () => {
     expect(() => createClient('127.0.0.1:1', options as Js)).toThrow(fragment)
   })
 
+  it('createClient with a connect string that is not a string throws InvalidArgumentError', () => {
+    expect(() => createClient(2181 as Js)).toThrow(InvalidArgumentError)
+    expect(() => createClient({ connectString: '127.0.0.1:2181' } as Js)).toThrow('connect string must be a non-empty string')
+  })
+
   it('a closed client still refuses bad arguments as arguments (the first problem named is the caller\'s)', async () => {
     const { client } = await chrootClient()
     await client.close()
