@@ -142,6 +142,9 @@ export async function protectedCreate(client: ZooKeeperClient, path: string, dat
  * ```
  */
 export async function findProtectedNode(client: ZooKeeperClient, parent: string, protectedId: string, options: { ephemeral: boolean }): Promise<CreateResult | null> {
+  checkOptions(options, ['ephemeral'], 'findProtectedNode', { ':boolean': (v) => `pass { ephemeral: ${String(v)} }` })
+  if (typeof options?.ephemeral !== 'boolean') throw new InvalidArgumentError('findProtectedNode: options.ephemeral is required (true or false): whether the node is ephemeral')
+  checkString(protectedId, 'protectedId', 'findProtectedNode')
   const prefix = protectedName(protectedId, '')
   // A create sent over the lost connection reached the leader before our session moved to this
   // connection (later ones are refused as SESSIONMOVED); sync makes this server apply everything

@@ -6,7 +6,7 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CreateMode, InvalidArgumentError, LeaderElection, ServiceDiscovery, ServiceRegistry, type ZooKeeperClient, createClient, createWithParents, listServices, mkdirp, protectedCreate, queryInstances } from '../../src/index.js'
+import { CreateMode, InvalidArgumentError, LeaderElection, ServiceDiscovery, ServiceRegistry, type ZooKeeperClient, createClient, createWithParents, findProtectedNode, listServices, mkdirp, protectedCreate, queryInstances } from '../../src/index.js'
 import { randomUUID } from 'node:crypto'
 import { chrootClient, sharedServer } from '../support/zk.js'
 
@@ -91,6 +91,8 @@ const rows: Row[] = [
   ['protectedCreate(zk, p, d, "ephemeralSequential")', (zk) => protectedCreate(zk, '/a/b-', 'x', 'ephemeralSequential' as Js), 'pass { mode: "ephemeralSequential" }'],
   ['protectedCreate(zk, p, d)', (zk) => protectedCreate(zk, '/a/b-', 'x', undefined as Js), 'options are required'],
   ['protectedCreate(zk, p, d, { ephemeral: true })', (zk) => protectedCreate(zk, '/a/b-', 'x', { ephemeral: true } as Js), "use { mode: 'ephemeral' }"],
+  ['findProtectedNode(zk, p, id, true)', (zk) => findProtectedNode(zk, '/a', '0f3c2b7e-1d2a-4c5b-9e8f-7a6b5c4d3e2f', true as Js), 'pass { ephemeral: true }'],
+  ['findProtectedNode(zk, p, id)', (zk) => findProtectedNode(zk, '/a', '0f3c2b7e-1d2a-4c5b-9e8f-7a6b5c4d3e2f', undefined as Js), 'options.ephemeral is required'],
   ['new LeaderElection(zk, p, "me")', (zk) => new LeaderElection(zk, '/e', 'me' as Js), 'pass { id: "me" }'],
   ['new LeaderElection(zk, p, { participantId })', (zk) => new LeaderElection(zk, '/e', { participantId: 'me' } as Js), 'use { id }'],
   ['new LeaderElection(zk, p, { keepLeadershipWhileSuspended: 1 })', (zk) => new LeaderElection(zk, '/e', { keepLeadershipWhileSuspended: 1 } as Js), 'must be true or false'],
