@@ -3,7 +3,7 @@
  * value of the wrong type is refused with advice, never ignored (a misspelt `sesionTimeout` would
  * otherwise leave the default in force without a word).
  */
-import { type KeyHints, checkArray, checkBoolean, checkDuration, checkInteger, checkOptions, checkPositiveDuration, describe } from '../common/check.js'
+import { type KeyHints, checkArray, checkBoolean, checkDuration, checkFunction, checkInteger, checkOptions, checkPositiveDuration, describe } from '../common/check.js'
 import { InvalidArgumentError } from '../common/errors.js'
 import type { Logger } from '../common/log.js'
 import type { ClientOptions } from './types.js'
@@ -22,6 +22,9 @@ const CLIENT_KEYS = [
   'auth',
   'defaultAcl',
   'logger',
+  'tls',
+  'lookup',
+  'followConfig',
   'internals',
 ] as const
 
@@ -36,6 +39,9 @@ const CLIENT_HINTS: KeyHints = {
   log: 'use { logger } (an object with debug, info, warn and error methods, such as console)',
   authInfo: 'use { auth: [{ scheme, auth }] }',
   acl: 'use { defaultAcl }',
+  ssl: 'use { tls }',
+  secure: 'use { tls }',
+  secureClientPort: 'give the secure port in the connect string and set { tls }',
   ':string': 'the connect string is the first argument; options are an object',
 }
 
@@ -79,6 +85,8 @@ export function checkClientOptions(value: unknown): ClientOptions {
     if (typeof e.scheme !== 'string' || e.scheme === '') throw new InvalidArgumentError(`${where}: auth[${i}].scheme must be a non-empty string such as "digest", got ${describe(e.scheme)}`)
   }
   checkLogger(options.logger, where)
+  checkBoolean(options.followConfig, 'followConfig', where)
+  checkFunction(options.lookup, 'lookup', where)
   if (options.internals !== undefined) checkOptions(options.internals, ['clock', 'transport', 'random'], `${where}: internals`)
   return options
 }

@@ -5,13 +5,12 @@ import { EventEmitter } from 'node:events'
 import { Acls, validateAcl } from '../common/acl.js'
 import type { CallOptions, ChildrenResult, ClientOptions, CreateOptions, CreateResult, DataResult, VersionOptions, Watched, WatchOptions } from './types.js'
 import { type AddWatchOptions, ClientWatches, type RemoveWatchesOptions, type WatcherTypeName } from './watches.js'
-import { InvalidArgumentError, NoNodeError } from '../common/errors.js'
+import { ClientClosedError, InvalidArgumentError, NoNodeError } from '../common/errors.js'
 import { type DataInput, resolveCreateMode, toData, toVersion } from './arguments.js'
 import { checkClientOptions, checkLogger } from './client-options.js'
 import { publishState, traceRequest, tracingRequests } from './diagnostics.js'
 import { addWatchOptions, callOptions, createOptions, removeWatchesOptions, signalOnly, versionOptions, watchOptions } from './option-checks.js'
 import { checkFunction, checkOptions, describe } from '../common/check.js'
-import { Log } from '../common/log.js'
 import { StateWaits } from './state-waits.js'
 import { awaitable, decodeData, explainCreateNoNode, explainRootNoNode, decodeStat, decodeTotalNumber, decodeWhoAmI, positiveOrUndefined, rejecting, rejectingIterator } from './replies.js'
 import { Chroot, validatePath } from '../common/paths.js'
@@ -42,6 +41,10 @@ import {
   GetEphemeralsResponseCodec,
 } from '../protocol/responses.js'
 import { parseConnectString } from '../session/hosts.js'
+// [connect] TLS, DNS and server-list updates (issue 10)
+import { createTransport, validateTlsOption } from '../session/transport.js'
+import { EnsembleTracker } from '../session/ensemble-tracker.js'
+import { Log } from '../common/log.js'
 import { validateSaslOptions } from '../session/sasl.js'
 import { type RequestContext, Session, defaultSessionOptions } from '../session/session.js'
 import type { ConnectionState, StateChange } from '../session/state.js'
@@ -72,7 +75,7 @@ export interface ClientEvents {
 export class ZooKeeperClient extends EventEmitter<ClientEvents> implements AsyncDisposable {
   private readonly session: Session
   /** Callers waiting on the state (waitForState, connected, states()). */
-  private readonly stateWaits = new StateWaits(this)
+  private readonly stateWaits: StateWaits
   private readonly chroot: Chroot
   private readonly defaultAcl: readonly ACL[]
   private readonly requestTimeout: number | undefined
@@ -96,8 +99,14 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
     this.maxPacketLength = options.maxPacketLength ?? DEFAULT_MAX_PACKET_LENGTH
     const sessionTimeout = options.sessionTimeout ?? defaultSessionOptions.sessionTimeout
     if (!Number.isInteger(sessionTimeout) || sessionTimeout <= 0) throw new InvalidArgumentError('sessionTimeout must be a positive integer number of ms')
+    if (options.followConfig !== undefined && typeof options.followConfig !== 'boolean') throw new InvalidArgumentError(`followConfig must be true or false, got ${typeof options.followConfig}`)
+    // [connect] the transport carries TLS and name resolution; internals.transport still wins
+    const log = this.log
+    const transport = createTransport({ tls: validateTlsOption(options.tls), lookup: options.lookup, log })
     this.session = new Session({
       ...defaultSessionOptions,
+      log,
+      transport,
       ...options.internals,
       hosts,
       sessionTimeout,
@@ -109,7 +118,19 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
       renewExpiredSession: options.renewExpiredSession ?? true,
       session: options.session,
       sasl: validateSaslOptions(options.sasl),
-      log: this.log,
+    })
+    const session = this.session
+    const client = this
+    this.stateWaits = new StateWaits({
+      get state() {
+        return client.state
+      },
+      get currentServer() {
+        return client.currentServer
+      },
+      get lastAttemptError() {
+        return session.lastAttemptError
+      },
     })
     this.watches = new ClientWatches(this.session, this.chroot, (operation, path, callOptions) => this.context(operation, path, callOptions), (opcode, codec, body, decode, context) => this.send(opcode, codec, body, decode, context))
     this.session.on('state', (change: StateChange) => {
@@ -120,6 +141,42 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
     for (const { scheme, auth } of options.auth ?? []) void this.session.addAuth(scheme, toData(auth, 'options.auth')).catch(() => {})
     this.log.debug('client created', { hosts: hosts.map((h) => `${h.host}:${h.port}`).join(','), chroot: chroot || '/', sessionTimeout })
     this.session.start()
+    if (options.followConfig === true) this.followConfig(log) // [connect]
+  }
+
+  /**
+   * Replaces the servers this client connects to (`ZooKeeper.updateServerList`), e.g. after the
+   * ensemble grew. With the Java client's probabilistic rebalancing: a session moves (drops its
+   * connection and resumes elsewhere) only with the probability that evens out the load, so a
+   * fleet of clients spreads over the new members without all reconnecting. Returns true when
+   * this session is moving. The connect string's chroot, if any, must be the client's own.
+   *
+   * @example
+   * zk.updateServerList('zk1:2181,zk2:2181,zk3:2181,zk4:2181,zk5:2181')
+   */
+  updateServerList(connectString: string): boolean {
+    const { hosts, chroot } = parseConnectString(connectString)
+    if (chroot !== '' && chroot !== this.chroot.prefix) {
+      throw new InvalidArgumentError(`updateServerList cannot change the chroot (the client has "${this.chroot.prefix}", the string "${chroot}"); give the servers only`)
+    }
+    if (this.state === 'closed') throw new ClientClosedError()
+    return this.session.updateServerList(hosts)
+  }
+
+  /** [connect] Keeps the server list equal to /zookeeper/config (Curator's EnsembleTracker). */
+  private followConfig(log: Log): void {
+    const tracker = new EnsembleTracker({
+      readConfig: (changed) => this.getConfig({ watcher: (event) => { if (event.type !== 'None') changed() } }).then((r) => r.data),
+      update: (hosts) => {
+        if (this.state !== 'closed') this.session.updateServerList(hosts)
+      },
+      closed: () => this.state === 'closed',
+      log,
+    })
+    this.session.on('state', (change: StateChange) => {
+      // Read at the first connection and after every reconnect: a change may have been missed.
+      if (change.state === 'connected' || change.state === 'reconnected') tracker.refresh()
+    })
   }
 
   // ---------------------------------------------------------------- connection

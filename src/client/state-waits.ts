@@ -11,6 +11,8 @@ import type { ConnectionState, StateChange } from '../session/state.js'
 export interface StateSource {
   readonly state: ConnectionState | 'initial'
   readonly currentServer: string | null
+  /** Why the last connection attempt failed (a TLS or DNS failure names itself), or null. */
+  readonly lastAttemptError: Error | null
 }
 
 /** The state waiters of one client. */
@@ -48,7 +50,10 @@ export class StateWaits {
       signal?.addEventListener('abort', onAbort, { once: true })
       if (timeout !== undefined) {
         timer = setTimeout(() => {
-          finish(new ConnectionLossError({ message: `the connection did not get there within ${timeout} ms (state ${source.state}, last tried ${source.currentServer ?? 'no server'}); check the connect string and that the ensemble is up` }))
+          const last = source.lastAttemptError
+          const why = last === null ? '' : `; last attempt: ${last.message}`
+          const message = `the connection did not get there within ${timeout} ms (state ${source.state}, last tried ${source.currentServer ?? 'no server'})${why}; check the connect string and that the ensemble is up`
+          finish(new ConnectionLossError(last === null ? { message } : { message, cause: (last as { cause?: unknown }).cause ?? last }))
         }, timeout)
       }
     })

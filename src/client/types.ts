@@ -6,6 +6,8 @@ import type { CreateModeName } from './arguments.js'
 import type { ACL, Stat } from '../protocol/records.js'
 import type { SaslOptions } from '../session/sasl.js'
 import type { SessionOptions } from '../session/session.js'
+import type { LookupFunction } from 'node:net'
+import type { TlsOption } from '../session/transport.js'
 import type { Logger } from '../common/log.js'
 
 /** Options of {@link createClient}. */
@@ -44,9 +46,21 @@ export interface ClientOptions {
   /** ACL for creates that give none (default `Acls.open`). */
   defaultAcl?: readonly ACL[]
   /**
+   * Connect over TLS (the servers' `secureClientPort`): `true` for the system CAs, `node:tls`
+   * options (`ca`, `cert`, `key`, `pfx`, `passphrase`, `servername`, `checkServerIdentity`,
+   * `minVersion`...), or a function returning them, called at every connection attempt (rotated
+   * certificates are picked up without a restart; an options object is also re-read each time).
+   * Certificate and host-name checks are on unless the options turn them off. With a client
+   * certificate the session has the server's `x509` identity (the certificate's subject).
+   */
+  tls?: TlsOption | false
+  /** Name resolution for host names of the connect string (as `net.connect`'s `lookup`; default `dns.lookup`), called at every attempt. */
+  lookup?: LookupFunction
+  /**
    * Where the client's log records go besides `NODE_DEBUG=zkwire`: connection attempts and their
-   * failures, state changes, SASL, watch re-arms and expiry. `console`, pino, winston and bunyan
-   * loggers fit; a logger that throws is ignored. See docs/observability.md.
+   * failures, unresolvable names, server-list changes, state changes, SASL, watch re-arms and
+   * expiry. `console`, pino, winston and bunyan loggers fit; a logger that throws is ignored.
+   * See docs/observability.md.
    *
    * @example
    * ```ts
@@ -54,6 +68,12 @@ export interface ClientOptions {
    * ```
    */
   logger?: Logger
+  /**
+   * Follow `/zookeeper/config` (as Curator's EnsembleTracker): after a reconfig the client's server
+   * list becomes the ensemble's client addresses, through {@link ZooKeeperClient.updateServerList}.
+   * Needs `reconfigEnabled=true` servers whose `server.N` lines carry a client address. Default false.
+   */
+  followConfig?: boolean
   /** Advanced: replace session internals (clock, transport, randomness), e.g. in tests. */
   internals?: Partial<Pick<SessionOptions, 'clock' | 'transport' | 'random'>>
 }

@@ -11,6 +11,7 @@ import {
   parseMntr,
   parseMode,
 } from '../client/four-letter.js'
+import type { ConnectionOptions } from 'node:tls'
 
 export { FourLetterWordError, parseMntr, parseMode }
 export type { FourLetterWord, ServerMode }
@@ -21,6 +22,11 @@ export interface FourLetterWordOptions {
   timeoutMs?: number
   /** Aborts the exchange; the promise rejects with a `FourLetterWordError`. */
   signal?: AbortSignal
+  /**
+   * Ask over TLS (a `secureClientPort`) with these `node:tls` options (`ca`, and `cert`/`key`
+   * when the server has `ssl.clientAuth=need`). The word is sent once the handshake is done.
+   */
+  tls?: ConnectionOptions
 }
 
 /**
@@ -33,7 +39,7 @@ export interface FourLetterWordOptions {
  */
 export function fourLetterWord(host: string, port: number, word: FourLetterWord, options: FourLetterWordOptions = {}): Promise<string> {
   const hostPort = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
-  return clientFourLetterWord(hostPort, word, { timeout: options.timeoutMs ?? 2_000, signal: options.signal })
+  return clientFourLetterWord(hostPort, word, { timeout: options.timeoutMs ?? 2_000, signal: options.signal, tls: options.tls })
 }
 
 /**

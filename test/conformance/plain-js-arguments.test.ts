@@ -76,6 +76,7 @@ const rows: Row[] = [
   ['waitForState("connected")', (zk) => zk.waitForState('connected'), 'ready must be a function'],
   ['waitForState(fn, { singal })', (zk) => zk.waitForState(() => false, { singal: new AbortController().signal }), 'did you mean "signal"?'],
   ['states({ signal: {} })', (zk) => zk.states({ signal: {} }).next(), 'signal must be an AbortSignal'],
+  ['updateServerList(5)', (zk) => Promise.resolve().then(() => zk.updateServerList(5)), 'connect string must be a non-empty string'],
   ['addAuth(1, "x")', (zk) => zk.addAuth(1, 'x'), 'scheme must be a non-empty string'],
   ['addAuth("digest", 5)', (zk) => zk.addAuth('digest', 5), 'got the number 5'],
   ['reconfig("server.1=...")', (zk) => zk.reconfig('server.1=a:1:2'), 'pass { members'],
@@ -123,6 +124,9 @@ const clientRows: [string, unknown, string][] = [
   ['readOnly as a string', { readOnly: 'true' }, 'readOnly must be true or false'],
   ['session id as a number', { session: { id: 5, password: Buffer.alloc(16) } }, 'session.id must be a bigint'],
   ['auth not an array', { auth: { scheme: 'digest', auth: 'a:b' } }, 'auth must be an array'],
+  ['followConfig as a string', { followConfig: 'yes' }, 'followConfig must be true or false'],
+  ['lookup not a function', { lookup: 'dns' }, 'lookup must be a function'],
+  ['ssl instead of tls', { ssl: true }, 'use { tls }'],
   ['reconnectDelay reversed', { reconnectDelay: { initialMs: 100, maxMs: 10 } }, 'maxMs >= initialMs'],
 ]
 
