@@ -123,10 +123,25 @@ describe('logger option', () => {
     expect(records.some(([, m]) => m === 'client closing')).toBe(true)
   })
 
-  it('NODE_DEBUG=zkwire shows the client in a process that has no logger', async () => {
+  it('NODE_DEBUG=zkwire shows the client and an unreachable server in a process that has no logger', async () => {
     const port = await freePort()
     const script = `import { createClient } from './src/index.ts'; const zk = createClient('127.0.0.1:${port}', { connectTimeout: 200 }); setTimeout(() => zk.close().then(() => process.exit(0)), 300)`
     const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, NODE_DEBUG: 'zkwire' }, encoding: 'utf8', timeout: 20_000 })
     expect(run.stderr).toMatch(/^ZKWIRE \d+: debug client created hosts=127\.0\.0\.1:\d+/m)
+    // The unreachable server is visible: its failed attempts are logged, naming it.
+    expect(run.stderr).toMatch(new RegExp(`^ZKWIRE \\d+: warn connection attempt failed: .*server=127\\.0\\.0\\.1:${port}`, 'm'))
+  })
+
+  it('the logger sees an unreachable server\'s failed attempts', async () => {
+    const port = await freePort()
+    const warned: [string, Record<string, unknown> | undefined][] = []
+    const first = new Promise<void>((resolve) => {
+      const logger: Logger = { debug() {}, info() {}, error() {}, warn: (m, f) => { warned.push([m, f]); resolve() } }
+      const zk = createClient(`127.0.0.1:${port}`, { logger, connectTimeout: 200 })
+      cleanup.push(() => void zk.close())
+    })
+    await first
+    expect(warned[0]![0]).toMatch(/^connection attempt failed/)
+    expect(warned[0]![1]).toMatchObject({ server: `127.0.0.1:${port}` })
   })
 })
