@@ -36,6 +36,27 @@ export * from './common/errors.js'
 export { type WatchedEvent, type WatchEventState, type WatchEventType } from './client/watch-event.js'
 export { type CreateModeName, type DataInput } from './client/arguments.js'
 export { PersistentWatch } from './client/persistent-watch.js'
+export { REQUEST_CHANNEL, STATE_CHANNEL, type RequestMessage, type StateMessage } from './client/diagnostics.js'
+export {
+  fourLetterWord,
+  ruok,
+  srvr,
+  mntr,
+  isro,
+  cons,
+  parseMode,
+  parseSrvr,
+  parseMntr,
+  parseCons,
+  FourLetterWordError,
+  NOT_SERVING,
+  type FourLetterWord,
+  type FourLetterWordOptions,
+  type FourLetterWordErrorCode,
+  type ServerMode,
+  type ServerStats,
+  type ConnectionInfo,
+} from './client/four-letter.js'
 export { type ConnectionState, type StateChange } from './session/state.js'
 export { type SaslOptions } from './session/sasl.js'
 export { type Op, type OpResult, type ReadOp, type ReadResult, Transaction } from './client/transaction.js'

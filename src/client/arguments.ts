@@ -2,6 +2,7 @@
  * Argument conversion shared by the client's operations: create modes and node data.
  */
 import { InvalidArgumentError } from '../common/errors.js'
+import { describe, numericStringHint } from '../common/check.js'
 import { CreateMode, MAX_TTL_MS, OpCode } from '../protocol/constants.js'
 
 /** Node data as callers may give it: bytes, or a string sent as UTF-8. */
@@ -43,7 +44,7 @@ export interface ResolvedCreateMode {
 export function resolveCreateMode(mode: CreateModeName | number | undefined, ttl: number | undefined, where = 'options'): ResolvedCreateMode {
   const flags = mode === undefined ? CreateMode.PERSISTENT : typeof mode === 'number' ? mode : modeByName[mode]
   if (flags === undefined || !Number.isInteger(flags) || flags < 0 || flags > 6) {
-    throw new InvalidArgumentError(`${where}.mode must be one of ${Object.keys(modeByName).join(', ')} (or a CreateMode number), got ${JSON.stringify(mode)}`)
+    throw new InvalidArgumentError(`${where}.mode must be one of ${Object.keys(modeByName).join(', ')} (or a CreateMode number), got ${describe(mode)}`)
   }
   const isTtl = flags === CreateMode.PERSISTENT_WITH_TTL || flags === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL
   if (isTtl) {
@@ -69,7 +70,7 @@ export function toData(data: DataInput, what = 'data'): Buffer {
   if (Buffer.isBuffer(data)) return data
   if (typeof data === 'string') return Buffer.from(data, 'utf8')
   if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-  throw new InvalidArgumentError(`${what} must be a Buffer, Uint8Array or string, got ${typeof data}`)
+  throw new InvalidArgumentError(`${what} must be a Buffer, Uint8Array or string, got ${describe(data)}`)
 }
 
 /** Largest version a node can have (versions are Jute ints). */
@@ -79,7 +80,7 @@ const MAX_VERSION = 0x7fffffff
 export function toVersion(version: number | undefined, what = 'version'): number {
   if (version === undefined) return -1
   if (!Number.isInteger(version) || version < -1 || version > MAX_VERSION) {
-    throw new InvalidArgumentError(`${what} must be an integer from -1 to ${MAX_VERSION} (-1 matches any version), got ${String(version)}`)
+    throw new InvalidArgumentError(`${what} must be an integer from -1 to ${MAX_VERSION} (-1 matches any version), got ${describe(version)}${numericStringHint(version)}`)
   }
   return version
 }

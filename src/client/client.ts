@@ -5,15 +5,20 @@ import { EventEmitter } from 'node:events'
 import { Acls, validateAcl } from '../common/acl.js'
 import type { CallOptions, ChildrenResult, ClientOptions, CreateOptions, CreateResult, DataResult, VersionOptions, Watched, WatchOptions } from './types.js'
 import { type AddWatchOptions, ClientWatches, type RemoveWatchesOptions, type WatcherTypeName } from './watches.js'
-import { ClientClosedError, ConnectionLossError, InvalidArgumentError, ZooKeeperError } from '../common/errors.js'
-import type { WatchedEvent } from './watch-event.js'
+import { ClientClosedError, InvalidArgumentError, NoNodeError } from '../common/errors.js'
 import { type DataInput, resolveCreateMode, toData, toVersion } from './arguments.js'
+import { checkClientOptions, checkLogger } from './client-options.js'
+import { publishState, traceRequest, tracingRequests } from './diagnostics.js'
+import { addWatchOptions, callOptions, createOptions, removeWatchesOptions, signalOnly, versionOptions, watchOptions } from './option-checks.js'
+import { checkFunction, checkOptions, describe } from '../common/check.js'
+import { StateWaits } from './state-waits.js'
+import { awaitable, decodeData, explainCreateNoNode, explainRootNoNode, decodeStat, decodeTotalNumber, decodeWhoAmI, positiveOrUndefined, rejecting, rejectingIterator } from './replies.js'
 import { Chroot, validatePath } from '../common/paths.js'
 import type { PersistentWatch } from './persistent-watch.js'
-import { DEFAULT_MAX_PACKET_LENGTH, ErrorCode, OpCode } from '../protocol/constants.js'
+import { DEFAULT_MAX_PACKET_LENGTH, OpCode } from '../protocol/constants.js'
 import { MultiOperationRecordCodec, MultiResponseCodec } from '../protocol/multi.js'
 import type { Reader } from '../protocol/reader.js'
-import { type ACL, type ClientInfo, type Stat, StatCodec } from '../protocol/records.js'
+import type { ACL, ClientInfo, Stat } from '../protocol/records.js'
 import {
   CreateRequestCodec,
   CreateTTLRequestCodec,
@@ -32,11 +37,8 @@ import {
 import {
   Create2ResponseCodec,
   GetACLResponseCodec,
-  GetAllChildrenNumberResponseCodec,
   GetChildren2ResponseCodec,
-  GetDataResponseCodec,
   GetEphemeralsResponseCodec,
-  WhoAmIResponseCodec,
 } from '../protocol/responses.js'
 import { parseConnectString } from '../session/hosts.js'
 // [connect] TLS, DNS and server-list updates (issue 10)
@@ -46,13 +48,11 @@ import { Log } from '../common/log.js'
 import { validateSaslOptions } from '../session/sasl.js'
 import { type RequestContext, Session, defaultSessionOptions } from '../session/session.js'
 import type { ConnectionState, StateChange } from '../session/state.js'
-import { stateStream } from './state-stream.js'
 import { type Op, type OpResult, type ReadOp, type ReadResult, Transaction, fromMultiResults, fromReadResults, toMultiOps, toReadOps } from './transaction.js'
 
 export type { AddWatchOptions, RemoveWatchesOptions, WatcherTypeName } from './watches.js'
 export type { CallOptions, ChildrenResult, ClientOptions, CreateOptions, CreateResult, DataResult, VersionOptions, Watched, WatchOptions } from './types.js'
 
-const EMPTY = Buffer.alloc(0)
 const CONFIG_NODE = '/zookeeper/config'
 
 /** States in which the client serves requests (reads, at least). */
@@ -72,18 +72,26 @@ export interface ClientEvents {
  *
  * Events: `'state'` with a {@link StateChange} for every change of the connection state.
  */
-export class ZooKeeperClient extends EventEmitter<ClientEvents> {
+export class ZooKeeperClient extends EventEmitter<ClientEvents> implements AsyncDisposable {
   private readonly session: Session
+  /** Callers waiting on the state (waitForState, connected, states()). */
+  private readonly stateWaits: StateWaits
   private readonly chroot: Chroot
   private readonly defaultAcl: readonly ACL[]
   private readonly requestTimeout: number | undefined
   private readonly maxPacketLength: number
   private readonly watches: ClientWatches
+  /** The chroot node was seen to exist, so a NONODE is about the path alone. */
+  private chrootSeen = false
+  /** NODE_DEBUG=zkwire and the application's logger; shared with the session. */
+  private readonly log: Log
 
   /** Use {@link createClient}. */
   constructor(connectString: string, options: ClientOptions = {}) {
     super()
+    options = checkClientOptions(options)
     const { hosts, chroot } = parseConnectString(connectString)
+    this.log = new Log(checkLogger(options.logger, 'createClient'))
     this.chroot = new Chroot(chroot)
     this.defaultAcl = options.defaultAcl ?? Acls.open
     validateAcl(this.defaultAcl, 'defaultAcl')
@@ -93,7 +101,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     if (!Number.isInteger(sessionTimeout) || sessionTimeout <= 0) throw new InvalidArgumentError('sessionTimeout must be a positive integer number of ms')
     if (options.followConfig !== undefined && typeof options.followConfig !== 'boolean') throw new InvalidArgumentError(`followConfig must be true or false, got ${typeof options.followConfig}`)
     // [connect] the transport carries TLS and name resolution; internals.transport still wins
-    const log = options.logger === undefined ? defaultSessionOptions.log : new Log(options.logger)
+    const log = this.log
     const transport = createTransport({ tls: validateTlsOption(options.tls), lookup: options.lookup, log })
     this.session = new Session({
       ...defaultSessionOptions,
@@ -111,9 +119,27 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       session: options.session,
       sasl: validateSaslOptions(options.sasl),
     })
-    this.watches = new ClientWatches(this.session, this.chroot, (operation, path, callOptions) => this.context(operation, path, callOptions))
-    this.session.on('state', (change: StateChange) => this.emit('state', change))
+    const session = this.session
+    const client = this
+    this.stateWaits = new StateWaits({
+      get state() {
+        return client.state
+      },
+      get currentServer() {
+        return client.currentServer
+      },
+      get lastAttemptError() {
+        return session.lastAttemptError
+      },
+    })
+    this.watches = new ClientWatches(this.session, this.chroot, (operation, path, callOptions) => this.context(operation, path, callOptions), (opcode, codec, body, decode, context) => this.send(opcode, codec, body, decode, context))
+    this.session.on('state', (change: StateChange) => {
+      publishState(this, change, this.session.currentServer)
+      this.stateWaits.notify(change)
+      this.emit('state', change)
+    })
     for (const { scheme, auth } of options.auth ?? []) void this.session.addAuth(scheme, toData(auth, 'options.auth')).catch(() => {})
+    this.log.debug('client created', { hosts: hosts.map((h) => `${h.host}:${h.port}`).join(','), chroot: chroot || '/', sessionTimeout })
     this.session.start()
     if (options.followConfig === true) this.followConfig(log) // [connect]
   }
@@ -193,20 +219,23 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
    * a ZooKeeper server, handshake timed out...) as its `cause`. The client keeps trying either way.
    */
   connected(options: CallOptions = {}): Promise<void> {
-    const timeout = options.timeout ?? this.requestTimeout
-    if (timeout !== undefined) return this.waitForState(isUsable, { ...options, timeout })
-    if (isUsable(this.state)) return Promise.resolve()
-    const outer = options.signal
-    if (outer?.aborted) return Promise.reject(outer.reason)
-    // Nothing waits forever: bounded by the session timeout, failing with what the attempts found.
-    const bound = this.session.unreachableBoundMs
-    const controller = new AbortController()
-    const onOuterAbort = (): void => controller.abort(outer!.reason)
-    outer?.addEventListener('abort', onOuterAbort, { once: true })
-    const timer = setTimeout(() => controller.abort(this.session.unreachableError(bound, 'connected()')), bound)
-    return this.waitForState(isUsable, { signal: controller.signal }).finally(() => {
-      clearTimeout(timer)
-      outer?.removeEventListener('abort', onOuterAbort)
+    return rejecting(() => {
+      const checked = callOptions(options, 'connected')
+      const timeout = checked.timeout ?? this.requestTimeout
+      if (timeout !== undefined) return this.waitForState(isUsable, { ...checked, timeout })
+      if (isUsable(this.state)) return Promise.resolve()
+      const outer = checked.signal
+      if (outer?.aborted) return Promise.reject(outer.reason)
+      // Nothing waits forever: bounded by the session timeout, failing with what the attempts found.
+      const bound = this.session.unreachableBoundMs
+      const controller = new AbortController()
+      const onOuterAbort = (): void => controller.abort(outer!.reason)
+      outer?.addEventListener('abort', onOuterAbort, { once: true })
+      const timer = setTimeout(() => controller.abort(this.session.unreachableError(bound, 'connected()')), bound)
+      return this.waitForState(isUsable, { signal: controller.signal }).finally(() => {
+        clearTimeout(timer)
+        outer?.removeEventListener('abort', onOuterAbort)
+      })
     })
   }
 
@@ -218,53 +247,35 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
    * aborts, and with ConnectionLossError after `timeout` ms (no timeout unless one is given).
    */
   waitForState(ready: (state: ConnectionState | 'initial') => boolean, options: CallOptions = {}): Promise<void> {
-    if (ready(this.state)) return Promise.resolve()
-    if (this.state === 'closed') return Promise.reject(new ClientClosedError())
-    const { signal, timeout } = options
-    if (signal?.aborted) return Promise.reject(signal.reason)
-    return new Promise<void>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined
-      const finish = (error?: unknown): void => {
-        this.off('state', onState)
-        signal?.removeEventListener('abort', onAbort)
-        if (timer !== undefined) clearTimeout(timer)
-        if (error === undefined) resolve()
-        else reject(error)
-      }
-      const onState = (change: StateChange): void => {
-        if (ready(change.state)) finish()
-        else if (change.state === 'closed') finish(new ClientClosedError({ message: `the client closed while waiting for its connection: ${change.reason}` }))
-      }
-      const onAbort = (): void => finish(signal!.reason)
-      this.on('state', onState)
-      signal?.addEventListener('abort', onAbort, { once: true })
-      if (timeout !== undefined) {
-        timer = setTimeout(() => {
-          // [connect/TLS] the last failed attempt says why (a TLS or DNS failure names itself)
-          const last = this.session.lastAttemptError
-          const why = last === null ? '' : `; last attempt: ${last.message}`
-          const message = `the connection did not get there within ${timeout} ms (state ${this.state}, last tried ${this.currentServer ?? 'no server'})${why}; check the connect string and that the ensemble is up`
-          finish(new ConnectionLossError(last === null ? { message } : { message, cause: (last as { cause?: unknown }).cause ?? last }))
-        }, timeout)
-      }
-    })
+    let signal: AbortSignal | undefined
+    let timeout: number | undefined
+    try {
+      checkFunction(ready, 'ready', 'waitForState')
+      if (ready === undefined) throw new InvalidArgumentError('waitForState: ready must be a function of the state, e.g. (s) => s === \'connected\'')
+      ;({ signal, timeout } = callOptions(options, 'waitForState'))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.stateWaits.waitFor(ready, signal, timeout)
   }
-
 
   /**
    * Connection state changes as an async iterator: `for await (const change of zk.states()) ...`.
    * Ends when the client closes.
    */
   states(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<StateChange> {
-    // Subscribe now, not at the first next(): a change between this call and the loop is kept.
-    return stateStream(this, this.state === 'closed', options.signal)
+    try {
+      return this.stateWaits.stream(signalOnly(options, 'states').signal)
+    } catch (error) {
+      // An iterator's one error channel: its first next() rejects.
+      return rejectingIterator(error)
+    }
   }
-
 
   /** Adds credentials (e.g. `addAuth('digest', 'user:password')`); they are presented again on every reconnect. */
   addAuth(scheme: string, auth: string | Buffer): Promise<void> {
     return rejecting(() => {
-      if (typeof scheme !== 'string' || scheme === '') throw new InvalidArgumentError('addAuth scheme must be a non-empty string, e.g. "digest"')
+      if (typeof scheme !== 'string' || scheme === '') throw new InvalidArgumentError(`addAuth: scheme must be a non-empty string, e.g. "digest", got ${describe(scheme)}`)
       return this.session.addAuth(scheme, toData(auth, 'auth'))
     })
   }
@@ -277,7 +288,13 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
    * servers expire it. Resolves once every watch has had its final `Closed` event.
    */
   close(): Promise<void> {
+    if (this.state !== 'closed') this.log.debug('client closing', { sessionId: this.sessionId })
     return this.session.close()
+  }
+
+  /** Closes the client: `await using zk = createClient(...)` closes it when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
   }
 
   // ---------------------------------------------------------------- nodes
@@ -288,6 +305,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
    */
   create(path: string, data?: DataInput, options: CreateOptions = {}): Promise<CreateResult> {
     return rejecting(() => {
+      options = createOptions<CreateOptions>(options, 'create')
       const mode = resolveCreateMode(options.mode, options.ttl)
       validatePath(path, 'path', mode.sequential)
       const acl = options.acl ?? this.defaultAcl
@@ -295,131 +313,149 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       const serverPath = mode.sequential ? this.chroot.toServerPrefix(path) : this.chroot.toServer(path)
       const body = { path: serverPath, data: toData(data), acl: acl as ACL[], flags: mode.flags }
       const context = this.context('create', path, options)
-      if (mode.opcode === OpCode.createTTL) return this.session.request(OpCode.createTTL, CreateTTLRequestCodec, { ...body, ttl: BigInt(options.ttl!) }, this.decodeCreate, context)
-      return this.session.request(mode.opcode, CreateRequestCodec, body, this.decodeCreate, context)
+      const sent = mode.opcode === OpCode.createTTL
+        ? this.send(OpCode.createTTL, CreateTTLRequestCodec, { ...body, ttl: BigInt(options.ttl!) }, this.decodeCreate, context)
+        : this.send(mode.opcode, CreateRequestCodec, body, this.decodeCreate, context)
+      return sent.catch((error: unknown) => {
+        throw explainCreateNoNode(error, path, this.chroot.prefix)
+      })
     })
   }
 
   /** Deletes a node (which must have no children). */
   delete(path: string, options: VersionOptions = {}): Promise<void> {
     return rejecting(() => {
+      options = versionOptions<VersionOptions>(options, 'delete')
       validatePath(path)
-      return this.session.request(OpCode.delete, DeleteRequestCodec, { path: this.chroot.toServer(path), version: toVersion(options.version) }, null, this.context('delete', path, options))
+      return this.send(OpCode.delete, DeleteRequestCodec, { path: this.chroot.toServer(path), version: toVersion(options.version) }, null, this.context('delete', path, options))
     })
   }
 
   /** The node's Stat, or null when it does not exist. With a watcher, also watches for its creation, change or deletion. */
   exists(path: string, options: WatchOptions = {}): Promise<Stat | null> {
     return rejecting(() => {
+      options = watchOptions<WatchOptions>(options, 'exists', 'watchExists')
       validatePath(path)
       const serverPath = this.chroot.toServer(path)
       const context = this.context('exists', path, options)
       context.noNodeResult = null
       if (options.watcher !== undefined) context.watch = this.watches.register('data', serverPath, options.watcher, 'exist')
-      return this.watches.track(this.session.request(OpCode.exists, ExistsRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeStat, context), context.watch)
+      return this.watches.track(this.send(OpCode.exists, ExistsRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeStat, context), context.watch)
     })
   }
 
   /** The node's data and Stat. With a watcher, also watches for a change or deletion. */
   getData(path: string, options: WatchOptions = {}): Promise<DataResult> {
     return rejecting(() => {
+      options = watchOptions<WatchOptions>(options, 'getData', 'watchData')
       validatePath(path)
       const serverPath = this.chroot.toServer(path)
       const context = this.context('getData', path, options)
       if (options.watcher !== undefined) context.watch = this.watches.register('data', serverPath, options.watcher)
-      return this.watches.track(this.session.request(OpCode.getData, GetDataRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeData, context), context.watch)
+      return this.watches.track(this.send(OpCode.getData, GetDataRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeData, context), context.watch)
     })
   }
 
   /** Replaces the node's data; returns the new Stat. */
   setData(path: string, data: DataInput, options: VersionOptions = {}): Promise<Stat> {
     return rejecting(() => {
+      options = versionOptions<VersionOptions>(options, 'setData')
       validatePath(path)
       const body = { path: this.chroot.toServer(path), data: toData(data), version: toVersion(options.version) }
-      return this.session.request(OpCode.setData, SetDataRequestCodec, body, decodeStat, this.context('setData', path, options))
+      return this.send(OpCode.setData, SetDataRequestCodec, body, decodeStat, this.context('setData', path, options))
     })
   }
 
   /** The node's children (names) and Stat. With a watcher, also watches for a child change or deletion. */
   getChildren(path: string, options: WatchOptions = {}): Promise<ChildrenResult> {
     return rejecting(() => {
+      options = watchOptions<WatchOptions>(options, 'getChildren', 'watchChildren')
       validatePath(path)
       const serverPath = this.chroot.toServer(path)
       const context = this.context('getChildren', path, options)
       if (options.watcher !== undefined) context.watch = this.watches.register('child', serverPath, options.watcher)
       const body = { path: serverPath, watch: options.watcher !== undefined }
-      return this.watches.track(this.session.request(OpCode.getChildren2, GetChildren2RequestCodec, body, GetChildren2ResponseCodec.decode, context), context.watch)
+      return this.watches.track(this.send(OpCode.getChildren2, GetChildren2RequestCodec, body, GetChildren2ResponseCodec.decode, context), context.watch)
     })
   }
 
   /** Like {@link exists}, with the watch as a promise. */
   async watchExists(path: string, options: CallOptions = {}): Promise<{ stat: Stat | null } & Watched> {
+    const checked = callOptions(options, 'watchExists')
     const { watcher, changed } = awaitable()
-    const stat = await this.exists(path, { ...options, watcher })
+    const stat = await this.exists(path, { ...checked, watcher })
     return { stat, changed }
   }
 
   /** Like {@link getData}, with the watch as a promise. */
   async watchData(path: string, options: CallOptions = {}): Promise<DataResult & Watched> {
+    const checked = callOptions(options, 'watchData')
     const { watcher, changed } = awaitable()
-    const result = await this.getData(path, { ...options, watcher })
+    const result = await this.getData(path, { ...checked, watcher })
     return { ...result, changed }
   }
 
   /** Like {@link getChildren}, with the watch as a promise. */
   async watchChildren(path: string, options: CallOptions = {}): Promise<ChildrenResult & Watched> {
+    const checked = callOptions(options, 'watchChildren')
     const { watcher, changed } = awaitable()
-    const result = await this.getChildren(path, { ...options, watcher })
+    const result = await this.getChildren(path, { ...checked, watcher })
     return { ...result, changed }
   }
 
   /** The node's ACL and Stat. */
   getACL(path: string, options: CallOptions = {}): Promise<{ acl: ACL[]; stat: Stat }> {
     return rejecting(() => {
+      options = callOptions(options, 'getACL')
       validatePath(path)
-      return this.session.request(OpCode.getACL, GetACLRequestCodec, { path: this.chroot.toServer(path) }, GetACLResponseCodec.decode, this.context('getACL', path, options))
+      return this.send(OpCode.getACL, GetACLRequestCodec, { path: this.chroot.toServer(path) }, GetACLResponseCodec.decode, this.context('getACL', path, options))
     })
   }
 
   /** Replaces the node's ACL (`version` is the ACL version, `aversion`); returns the new Stat. */
   setACL(path: string, acl: readonly ACL[], options: VersionOptions = {}): Promise<Stat> {
     return rejecting(() => {
+      options = versionOptions<VersionOptions>(options, 'setACL')
       validatePath(path)
       validateAcl(acl)
       const body = { path: this.chroot.toServer(path), acl: acl as ACL[], version: toVersion(options.version) }
-      return this.session.request(OpCode.setACL, SetACLRequestCodec, body, decodeStat, this.context('setACL', path, options))
+      return this.send(OpCode.setACL, SetACLRequestCodec, body, decodeStat, this.context('setACL', path, options))
     })
   }
 
   /** Waits until the server this client uses has caught up with the leader for `path`. */
   sync(path: string, options: CallOptions = {}): Promise<void> {
     return rejecting(() => {
+      options = callOptions(options, 'sync')
       validatePath(path)
-      return this.session.request(OpCode.sync, SyncRequestCodec, { path: this.chroot.toServer(path) }, null, this.context('sync', path, options))
+      return this.send(OpCode.sync, SyncRequestCodec, { path: this.chroot.toServer(path) }, null, this.context('sync', path, options))
     })
   }
 
   /** Number of all descendants of a node (ZooKeeper 3.6+). */
   getAllChildrenNumber(path: string, options: CallOptions = {}): Promise<number> {
     return rejecting(() => {
+      options = callOptions(options, 'getAllChildrenNumber')
       validatePath(path)
-      return this.session.request(OpCode.getAllChildrenNumber, GetAllChildrenNumberRequestCodec, { path: this.chroot.toServer(path) }, decodeTotalNumber, this.context('getAllChildrenNumber', path, options))
+      return this.send(OpCode.getAllChildrenNumber, GetAllChildrenNumberRequestCodec, { path: this.chroot.toServer(path) }, decodeTotalNumber, this.context('getAllChildrenNumber', path, options))
     })
   }
 
   /** Paths of this session's ephemeral nodes under `prefix` (default: all) (ZooKeeper 3.6+). */
   getEphemerals(prefix = '/', options: CallOptions = {}): Promise<string[]> {
     return rejecting(() => {
+      options = callOptions(options, 'getEphemerals')
       validatePath(prefix, 'prefix')
       const decode = (r: Reader): string[] => GetEphemeralsResponseCodec.decode(r).ephemerals.map((p) => this.chroot.toClient(p))
-      return this.session.request(OpCode.getEphemerals, GetEphemeralsRequestCodec, { prefixPath: this.chroot.toServer(prefix) }, decode, this.context('getEphemerals', prefix, options))
+      return this.send(OpCode.getEphemerals, GetEphemeralsRequestCodec, { prefixPath: this.chroot.toServer(prefix) }, decode, this.context('getEphemerals', prefix, options))
     })
   }
 
   /** The identities this session is authenticated as (ZooKeeper 3.7+). */
   whoAmI(options: CallOptions = {}): Promise<ClientInfo[]> {
     return rejecting(() => {
-      return this.session.request(OpCode.whoAmI, null, null, decodeWhoAmI, this.context('whoAmI', undefined, options))
+      options = callOptions(options, 'whoAmI')
+      return this.send(OpCode.whoAmI, null, null, decodeWhoAmI, this.context('whoAmI', undefined, options))
     })
   }
 
@@ -431,25 +467,28 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
    */
   multi(ops: readonly Op[], options: CallOptions = {}): Promise<OpResult[]> {
     return rejecting(() => {
+      options = callOptions(options, 'multi')
       const wire = toMultiOps(ops, this.chroot, this.defaultAcl)
       if (wire.length === 0) return Promise.resolve([])
       const decode = (r: Reader): OpResult[] => fromMultiResults(MultiResponseCodec.decode(r).results, ops, this.chroot)
-      return this.session.request(OpCode.multi, MultiOperationRecordCodec, { ops: wire }, decode, this.context('multi', undefined, options))
+      return this.send(OpCode.multi, MultiOperationRecordCodec, { ops: wire }, decode, this.context('multi', undefined, options))
     })
   }
 
   /** Starts a transaction to build step by step and {@link Transaction.commit}. */
   transaction(options: CallOptions = {}): Transaction {
-    return new Transaction((ops) => this.multi(ops, options))
+    const checked = callOptions(options, 'transaction')
+    return new Transaction((ops) => this.multi(ops, checked))
   }
 
   /** Several reads in one round trip; each succeeds or fails on its own (ZooKeeper 3.6+). */
   multiRead(ops: readonly ReadOp[], options: CallOptions = {}): Promise<ReadResult[]> {
     return rejecting(() => {
+      options = callOptions(options, 'multiRead')
       const wire = toReadOps(ops, this.chroot)
       if (wire.length === 0) return Promise.resolve([])
       const decode = (r: Reader): ReadResult[] => fromReadResults(MultiResponseCodec.decode(r).results, ops)
-      return this.session.request(OpCode.multiRead, MultiOperationRecordCodec, { ops: wire }, decode, this.context('multiRead', undefined, options))
+      return this.send(OpCode.multiRead, MultiOperationRecordCodec, { ops: wire }, decode, this.context('multiRead', undefined, options))
     })
   }
 
@@ -463,7 +502,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
    * `reconnected` state.
    */
   addWatch(path: string, options: AddWatchOptions = {}): Promise<PersistentWatch> {
-    return this.watches.addWatch(path, options)
+    return rejecting(() => this.watches.addWatch(path, addWatchOptions<AddWatchOptions>(options, 'addWatch')))
   }
 
   /**
@@ -473,7 +512,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
    * watch. With `local`, watches are removed on the client even when the server cannot be reached.
    */
   removeWatches(path: string, type: WatcherTypeName, options: RemoveWatchesOptions = {}): Promise<void> {
-    return this.watches.removeWatches(path, type, options)
+    return rejecting(() => this.watches.removeWatches(path, type, removeWatchesOptions<RemoveWatchesOptions>(options, 'removeWatches')))
   }
 
   // ---------------------------------------------------------------- configuration
@@ -481,9 +520,10 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
   /** The ensemble's dynamic configuration (`/zookeeper/config`, outside any chroot), with an optional watch. */
   getConfig(options: WatchOptions = {}): Promise<DataResult> {
     return rejecting(() => {
+      options = watchOptions<WatchOptions>(options, 'getConfig', 'getConfig')
       const context = this.context('getConfig', CONFIG_NODE, options)
       if (options.watcher !== undefined) context.watch = this.watches.register('data', CONFIG_NODE, options.watcher)
-      return this.watches.track(this.session.request(OpCode.getData, GetDataRequestCodec, { path: CONFIG_NODE, watch: options.watcher !== undefined }, decodeData, context), context.watch)
+      return this.watches.track(this.send(OpCode.getData, GetDataRequestCodec, { path: CONFIG_NODE, watch: options.watcher !== undefined }, decodeData, context), context.watch)
     })
   }
 
@@ -494,13 +534,15 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
    */
   reconfig(change: { joining?: string; leaving?: string; members?: string; fromConfig?: bigint }, options: CallOptions = {}): Promise<DataResult> {
     return rejecting(() => {
-      if (change === null || typeof change !== 'object') throw new InvalidArgumentError('reconfig takes { joining?, leaving?, members?, fromConfig? }')
+      options = callOptions(options, 'reconfig')
+      if (change === undefined) throw new InvalidArgumentError('reconfig takes { joining?, leaving?, members?, fromConfig? }')
+      checkOptions(change, ['joining', 'leaving', 'members', 'fromConfig'], 'reconfig', { ':string': 'pass { members: "server.1=..." } or { joining } / { leaving }', joiningServers: 'use { joining }', leavingServers: 'use { leaving }', newMembers: 'use { members }' })
       for (const key of ['joining', 'leaving', 'members'] as const) {
         if (change[key] !== undefined && typeof change[key] !== 'string') throw new InvalidArgumentError(`reconfig ${key} must be a string of server specs`)
       }
       if (change.fromConfig !== undefined && typeof change.fromConfig !== 'bigint') throw new InvalidArgumentError('reconfig fromConfig must be a bigint config version (-1n for any)')
       const body = { joiningServers: change.joining ?? null, leavingServers: change.leaving ?? null, newMembers: change.members ?? null, curConfigId: change.fromConfig ?? -1n }
-      return this.session.request(OpCode.reconfig, ReconfigRequestCodec, body, decodeData, this.context('reconfig', undefined, options))
+      return this.send(OpCode.reconfig, ReconfigRequestCodec, body, decodeData, this.context('reconfig', undefined, options))
     })
   }
 
@@ -515,47 +557,48 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     return context
   }
 
+  /** Hands a request to the session, inside a `zkwire:request` trace when anyone listens. */
+  private send<T>(opcode: number, codec: Parameters<Session['request']>[1], body: unknown, decode: ((r: Reader) => T) | null, context: RequestContext): Promise<T> {
+    const session = this.session
+    const sent = tracingRequests()
+      ? traceRequest(() => session.request(opcode, codec, body, decode, context), this, context.operation, context.path, session.sessionId, session.currentServer, context)
+      : session.request(opcode, codec, body, decode, context)
+    if (this.chroot.prefix === '' || this.chrootSeen) return sent
+    if (context.path === '/') {
+      return sent.catch((error: unknown) => {
+        throw explainRootNoNode(error, context.operation, this.chroot.prefix)
+      })
+    }
+    // Until the chroot is seen to exist, a NONODE may mean the chroot is missing: look, and say so.
+    return sent.then(
+      (value) => {
+        // A reply about a node under the chroot proves it exists (exists() answering null does not).
+        if (context.path !== undefined && context.path !== CONFIG_NODE && value !== null) this.chrootSeen = true
+        return value
+      },
+      async (error: unknown) => {
+        if (!(error instanceof NoNodeError) || (await this.chrootExists())) throw error
+        throw new NoNodeError({ path: error.path, operation: error.operation, message: `${error.message}: the client's chroot ${this.chroot.prefix} does not exist on the server; create it first (from a client without the chroot)`, cause: error })
+      },
+    )
+  }
+
+  /** Whether the chroot node exists (remembered once it does); false when that cannot be told. */
+  private async chrootExists(): Promise<boolean> {
+    const context: RequestContext = { operation: 'exists', path: this.chroot.prefix, noNodeResult: null }
+    if (this.requestTimeout !== undefined) context.timeoutMs = this.requestTimeout
+    try {
+      const stat = await this.session.request(OpCode.exists, ExistsRequestCodec, { path: this.chroot.prefix, watch: false }, decodeStat, context)
+      if (stat !== null) this.chrootSeen = true
+      return stat !== null
+    } catch {
+      return true // unknown: keep the original error as it is
+    }
+  }
+
   private readonly decodeCreate = (r: Reader): CreateResult => {
     const { path, stat } = Create2ResponseCodec.decode(r)
     return { path: this.chroot.toClient(path), stat }
-  }
-}
-
-function decodeStat(r: Reader): Stat {
-  return StatCodec.decode(r)
-}
-
-function decodeData(r: Reader): DataResult {
-  const response = GetDataResponseCodec.decode(r)
-  return { data: response.data ?? EMPTY, stat: response.stat }
-}
-
-function decodeTotalNumber(r: Reader): number {
-  return GetAllChildrenNumberResponseCodec.decode(r).totalNumber
-}
-
-function decodeWhoAmI(r: Reader): ClientInfo[] {
-  return WhoAmIResponseCodec.decode(r).clientInfo
-}
-
-function awaitable(): { watcher: (event: WatchedEvent) => void; changed: Promise<WatchedEvent> } {
-  let resolve!: (event: WatchedEvent) => void
-  const changed = new Promise<WatchedEvent>((r) => (resolve = r))
-  return { watcher: (event) => resolve(event), changed }
-}
-
-function positiveOrUndefined(value: number | undefined, what: string): number | undefined {
-  if (value === undefined) return undefined
-  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`${what} must be a positive number of ms`)
-  return value
-}
-
-/** Runs `fn`, turning a synchronous throw (an argument error) into a rejection: one error channel. */
-function rejecting<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return fn()
-  } catch (error) {
-    return Promise.reject(error)
   }
 }
 

@@ -2,14 +2,14 @@
  * A persistent (optionally recursive) watch as the public API hands it out: an async iterable of
  * events that never drops one, plus an optional listener, ended by a final event.
  */
+import { AsyncQueue } from '../common/async-queue.js'
 import { type WatchedEvent, isFinalEvent } from './watch-event.js'
 
 /** A watch set with `addWatch`: it stays until removed or the session ends. */
-export class PersistentWatch implements AsyncIterable<WatchedEvent> {
-  private readonly buffered: WatchedEvent[] = []
-  private readonly readers: ((result: IteratorResult<WatchedEvent>) => void)[] = []
+export class PersistentWatch implements AsyncIterable<WatchedEvent>, AsyncDisposable {
+  private readonly events = new AsyncQueue<WatchedEvent>()
   private ended = false
-  /** An iterator was asked for: events are kept for it from then on. */
+  /** Whether an iterator was created; until then a listener-only watch keeps nothing. */
   private iterating = false
   private removal: Promise<void> | undefined
 
@@ -35,12 +35,10 @@ export class PersistentWatch implements AsyncIterable<WatchedEvent> {
     if (this.ended) return
     if (isFinalEvent(event)) this.ended = true
     this.listener?.(event)
-    const reader = this.readers.shift()
-    if (reader !== undefined) reader({ value: event, done: false })
     // Kept for an iterator: one that exists, or one still to come when there is no listener.
     // A listener-only watch keeps nothing (nobody would read it).
-    else if (this.iterating || this.listener === undefined) this.buffered.push(event)
-    if (this.ended) for (const r of this.readers.splice(0)) r({ value: undefined, done: true })
+    if (this.iterating || this.listener === undefined) this.events.push(event)
+    if (this.ended) this.events.end()
   }
 
   /**
@@ -52,6 +50,11 @@ export class PersistentWatch implements AsyncIterable<WatchedEvent> {
     return this.removal
   }
 
+  /** Removes the watch: `await using watch = await zk.addWatch(...)` removes it when the scope ends. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.ended) await this.remove().catch(() => {})
+  }
+
   /**
    * Events in order; an unread event is kept, never dropped. Ends after the final event. With a
    * `listener`, the iterator sees the events from its creation on (the listener had the earlier ones).
@@ -59,16 +62,11 @@ export class PersistentWatch implements AsyncIterable<WatchedEvent> {
   [Symbol.asyncIterator](): AsyncIterator<WatchedEvent> {
     this.iterating = true
     return {
-      next: () => {
-        const event = this.buffered.shift()
-        if (event !== undefined) return Promise.resolve({ value: event, done: false })
-        if (this.ended) return Promise.resolve({ value: undefined, done: true })
-        return new Promise((resolve) => this.readers.push(resolve))
-      },
+      next: () => this.events.next(),
       return: async () => {
         // Breaking out of a for-await loop removes the watch, so nothing is left on the server.
         if (!this.ended) await this.remove().catch(() => {})
-        return { value: undefined, done: true }
+        return this.events.return()
       },
     }
   }

@@ -10,6 +10,26 @@ import type { ACL, Stat } from '../protocol/records.js'
 import type { Chroot } from '../common/paths.js'
 import { type CreateModeName, type DataInput, resolveCreateMode, toData, toVersion } from './arguments.js'
 import { validatePath } from '../common/paths.js'
+import { checkInteger, checkOptions, describe } from '../common/check.js'
+
+/** The keys each kind of op may have: anything else is a mistake, not something to ignore. */
+const OP_KEYS: Record<Op['type'], readonly string[]> = {
+  create: ['type', 'path', 'data', 'mode', 'acl', 'ttl'],
+  delete: ['type', 'path', 'version'],
+  setData: ['type', 'path', 'data', 'version'],
+  check: ['type', 'path', 'version'],
+}
+const OP_HINTS = {
+  ephemeral: "use mode: 'ephemeral'",
+  sequential: "use mode: 'persistentSequential'",
+  op: "use type: 'create' | 'delete' | 'setData' | 'check'",
+  expectedVersion: 'use version',
+}
+
+/** The op's own version check: an integer from -1, or a hint when a numeric string was given. */
+function checkOpVersion(version: unknown, where: string): void {
+  checkInteger(version, 'version', where, -1, 0x7fffffff)
+}
 
 /** One write of a {@link ZooKeeperClient.multi} transaction. */
 export type Op =
@@ -40,7 +60,10 @@ export function toMultiOps(ops: readonly Op[], chroot: Chroot, defaultAcl: reado
   if (!Array.isArray(ops)) throw new InvalidArgumentError('multi takes an array of operations')
   return ops.map((op, i): MultiOp => {
     const where = `ops[${i}]`
-    if (op === null || typeof op !== 'object') throw new InvalidArgumentError(`${where} must be an operation object`)
+    if (op === null || typeof op !== 'object' || Array.isArray(op)) throw new InvalidArgumentError(`${where} must be an operation object such as { type: 'create', path }, got ${describe(op)}`)
+    const known = typeof op.type === 'string' && Object.hasOwn(OP_KEYS, op.type)
+    if (known) checkOptions(op, OP_KEYS[op.type as Op['type']], `multi ${where} (${op.type})`, OP_HINTS)
+    if (known && op.type !== 'create') checkOpVersion((op as { version?: unknown }).version, `multi ${where}`)
     switch (op.type) {
       case 'create': {
         const mode = resolveCreateMode(op.mode, op.ttl, where)
@@ -63,7 +86,7 @@ export function toMultiOps(ops: readonly Op[], chroot: Chroot, defaultAcl: reado
         if (op.version === undefined) throw new InvalidArgumentError(`${where}.version is required (the version the node must have)`)
         return { type: OpCode.check, request: { path: chroot.toServer(op.path), version: versionOf(op.version, where) } }
       default:
-        throw new InvalidArgumentError(`${where}.type must be 'create', 'delete', 'setData' or 'check', got ${JSON.stringify((op as { type?: unknown }).type)}`)
+        throw new InvalidArgumentError(`${where}.type must be 'create', 'delete', 'setData' or 'check', got ${describe((op as { type?: unknown }).type)}`)
     }
   })
 }
@@ -113,7 +136,9 @@ export function toReadOps(ops: readonly ReadOp[], chroot: Chroot): MultiOp[] {
   if (!Array.isArray(ops)) throw new InvalidArgumentError('multiRead takes an array of operations')
   return ops.map((op, i): MultiOp => {
     const where = `ops[${i}]`
-    validatePath(op?.path, `${where}.path`)
+    if (op === null || typeof op !== 'object' || Array.isArray(op)) throw new InvalidArgumentError(`multiRead ${where} must be { type: 'getData' | 'getChildren', path }, got ${describe(op)}`)
+    checkOptions(op, ['type', 'path'], `multiRead ${where}`, { watch: 'multiRead sets no watches; use getData or getChildren with { watcher }' })
+    validatePath(op.path, `${where}.path`)
     if (op.type === 'getData') return { type: OpCode.getData, request: { path: chroot.toServer(op.path), watch: false } }
     if (op.type === 'getChildren') return { type: OpCode.getChildren, request: { path: chroot.toServer(op.path), watch: false } }
     throw new InvalidArgumentError(`${where}.type must be 'getData' or 'getChildren'`)
@@ -140,35 +165,58 @@ export function fromReadResults(results: readonly MultiResult[], ops: readonly R
  */
 export class Transaction {
   private readonly ops: Op[] = []
+  /** The first argument error of a builder call, which commit rejects with. */
+  private error: unknown = undefined
 
   constructor(private readonly run: (ops: Op[]) => Promise<OpResult[]>) {}
 
-  /** Adds a create. */
+  /**
+   * Adds a create. Arguments of the wrong shape (e.g. `create(p, d, 'ephemeral')`: pass
+   * `{ mode: 'ephemeral' }`) make {@link Transaction.commit} reject with InvalidArgumentError
+   * without sending anything: one error channel, as for every call.
+   */
   create(path: string, data?: DataInput, options: { mode?: CreateModeName | number; acl?: readonly ACL[]; ttl?: number } = {}): this {
-    this.ops.push({ type: 'create', path, data, ...options })
-    return this
+    const hints = { ':string': (v: unknown) => `pass { mode: ${JSON.stringify(v)} }`, ':number': (v: unknown) => `pass { mode: ${String(v)} }`, ...OP_HINTS }
+    return this.add(() => ({ type: 'create', path, data, ...checkOptions(options, ['mode', 'acl', 'ttl'], 'transaction.create', hints) }))
   }
 
   /** Adds a delete (version -1 matches any). */
   delete(path: string, version = -1): this {
-    this.ops.push({ type: 'delete', path, version })
-    return this
+    return this.add(() => {
+      checkOpVersion(version, 'transaction.delete')
+      return { type: 'delete', path, version }
+    })
   }
 
   /** Adds a setData (version -1 matches any). */
   setData(path: string, data: DataInput, version = -1): this {
-    this.ops.push({ type: 'setData', path, data, version })
-    return this
+    return this.add(() => {
+      checkOpVersion(version, 'transaction.setData')
+      return { type: 'setData', path, data, version }
+    })
   }
 
   /** Adds a version check: the transaction fails unless the node has this version. */
   check(path: string, version: number): this {
-    this.ops.push({ type: 'check', path, version })
+    return this.add(() => {
+      if (version === undefined) throw new InvalidArgumentError('transaction.check: version is required (the version the node must have)')
+      checkOpVersion(version, 'transaction.check')
+      return { type: 'check', path, version }
+    })
+  }
+
+  private add(build: () => Op): this {
+    try {
+      this.ops.push(build())
+    } catch (error) {
+      this.error ??= error
+    }
     return this
   }
 
   /** Sends every op at once; all apply or none do. */
   commit(): Promise<OpResult[]> {
+    if (this.error !== undefined) return Promise.reject(this.error)
     return this.run([...this.ops])
   }
 }

@@ -56,7 +56,17 @@ export interface ClientOptions {
   tls?: TlsOption | false
   /** Name resolution for host names of the connect string (as `net.connect`'s `lookup`; default `dns.lookup`), called at every attempt. */
   lookup?: LookupFunction
-  /** Application logger (`console`, pino...): connection attempts that fail, unresolvable names, server-list changes. */
+  /**
+   * Where the client's log records go besides `NODE_DEBUG=zkwire`: connection attempts and their
+   * failures, unresolvable names, server-list changes, state changes, SASL, watch re-arms and
+   * expiry. `console`, pino, winston and bunyan loggers fit; a logger that throws is ignored.
+   * See docs/observability.md.
+   *
+   * @example
+   * ```ts
+   * const zk = createClient('127.0.0.1:2181', { logger: console })
+   * ```
+   */
   logger?: Logger
   /**
    * Follow `/zookeeper/config` (as Curator's EnsembleTracker): after a reconfig the client's server

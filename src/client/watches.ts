@@ -5,6 +5,7 @@
  */
 import type { CallOptions } from './types.js'
 import { InvalidArgumentError, NoWatcherError, ZooKeeperError } from '../common/errors.js'
+import { describe } from '../common/check.js'
 import { type WatchedEvent, toWatchedEvent } from './watch-event.js'
 import type { Chroot } from '../common/paths.js'
 import { validatePath } from '../common/paths.js'
@@ -12,6 +13,8 @@ import { PersistentWatch } from './persistent-watch.js'
 import { AddWatchMode, ErrorCode, EventType, KeeperState, OpCode, WatcherType } from '../protocol/constants.js'
 import { AddWatchRequestCodec, CheckWatchesRequestCodec, RemoveWatchesRequestCodec } from '../protocol/requests.js'
 import type { RequestContext, Session, WatchRegistration } from '../session/session.js'
+import type { Codec } from '../protocol/codec.js'
+import type { Reader } from '../protocol/reader.js'
 import type { RawWatchEvent, RawWatcher, WatchKind } from '../session/watches.js'
 
 /** The kinds of watch {@link ZooKeeperClient.removeWatches} can remove. */
@@ -36,6 +39,9 @@ export interface RemoveWatchesOptions extends CallOptions {
   local?: boolean
 }
 
+/** Sends a request through the client (tracing included). */
+export type SendFn = <T>(opcode: number, codec: Codec<any> | null, body: unknown, decode: ((r: Reader) => T) | null, context: RequestContext) => Promise<T>
+
 /** Builds a request's context (operation, path, signal, timeout). */
 export type ContextFactory = (operation: string, path: string | undefined, options: CallOptions) => RequestContext
 
@@ -58,6 +64,7 @@ export class ClientWatches {
     private readonly session: Session,
     private readonly chroot: Chroot,
     private readonly context: ContextFactory,
+    private readonly send: SendFn,
   ) {}
 
   /**
@@ -65,7 +72,7 @@ export class ClientWatches {
    * {@link ClientWatches.track}.
    */
   register(kind: WatchKind, serverPath: string, watcher: Watcher, kindOnNoNode?: WatchKind): WatchRegistration {
-    if (typeof watcher !== 'function') throw new InvalidArgumentError(`watcher must be a function, got ${typeof watcher}`)
+    if (typeof watcher !== 'function') throw new InvalidArgumentError(`watcher must be a function, got ${describe(watcher)}`)
     let raw = this.byUser.get(watcher)
     if (raw === undefined) {
       raw = (event: RawWatchEvent) => watcher(toWatchedEvent(event, this.chroot.toClient(event.path)))
@@ -106,7 +113,7 @@ export class ClientWatches {
     const mode = recursive ? AddWatchMode.PERSISTENT_RECURSIVE : AddWatchMode.PERSISTENT
     this.begin(serverPath)
     try {
-      await this.session.request(OpCode.addWatch, AddWatchRequestCodec, { path: serverPath, mode }, null, context)
+      await this.send(OpCode.addWatch, AddWatchRequestCodec, { path: serverPath, mode }, null, context)
     } finally {
       this.end(serverPath)
     }
@@ -129,7 +136,7 @@ export class ClientWatches {
     if (options.local && !this.session.connectedNow) return this.removeLocally(serverPath, kinds, target)
     try {
       if (options.watcher !== undefined) {
-        await this.session.request(OpCode.checkWatches, CheckWatchesRequestCodec, { path: serverPath, type: code }, null, this.context('removeWatches', path, options))
+        await this.send(OpCode.checkWatches, CheckWatchesRequestCodec, { path: serverPath, type: code }, null, this.context('removeWatches', path, options))
       } else {
         await this.removeOnServer(serverPath, path, type, options)
       }
@@ -176,7 +183,7 @@ export class ClientWatches {
    */
   private async removeOnServer(serverPath: string, clientPath: string, type: WatcherTypeName, options: CallOptions): Promise<void> {
     const send = (code: number): Promise<void> =>
-      this.session.request(OpCode.removeWatches, RemoveWatchesRequestCodec, { path: serverPath, type: code }, null, this.context('removeWatches', clientPath, options))
+      this.send(OpCode.removeWatches, RemoveWatchesRequestCodec, { path: serverPath, type: code }, null, this.context('removeWatches', clientPath, options))
     if (type !== 'persistent' && type !== 'persistentRecursive') return send(watcherTypeCode(type))
     const removing = kindsOf(type)
     const othersRemain = this.inFlight.has(serverPath) || ALL_KINDS.some((k) => !removing.includes(k) && this.session.watches.has(k, serverPath))
@@ -205,7 +212,7 @@ function watcherTypeCode(type: WatcherTypeName): number {
     case 'persistentRecursive':
       return WatcherType.PersistentRecursive
     default:
-      throw new InvalidArgumentError(`watcher type must be 'data', 'children', 'any', 'persistent' or 'persistentRecursive', got ${JSON.stringify(type)}`)
+      throw new InvalidArgumentError(`removeWatches: type must be 'data', 'children', 'any', 'persistent' or 'persistentRecursive', got ${describe(type)}`)
   }
 }
 

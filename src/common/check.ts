@@ -17,8 +17,17 @@ export function describe(value: unknown): string {
   return 'an object'
 }
 
-/** Option keys that habits from other clients produce, with what to write instead. */
-export type KeyHints = Readonly<Record<string, string>>
+/**
+ * Option keys that habits from other clients produce, with what to write instead. A key `=text`
+ * is the advice when the options argument is that string, `:type` when it is of that `typeof`;
+ * a function hint is given the value the caller passed (e.g. to echo `pass { version: 7 }`).
+ */
+export type KeyHints = Readonly<Record<string, string | ((value: unknown) => string)>>
+
+function hintFor(hints: KeyHints, key: string, value: unknown): string | undefined {
+  const hint = hints[key]
+  return typeof hint === 'function' ? hint(value) : hint
+}
 
 /**
  * Checks an options argument: `undefined` (no options) or a plain object whose keys are all in
@@ -30,15 +39,24 @@ export type KeyHints = Readonly<Record<string, string>>
 export function checkOptions<T extends object>(value: T | undefined, allowed: readonly string[], where: string, hints: KeyHints = {}): T {
   if (value === undefined) return {} as T
   if (value === null || typeof value !== 'object' || Array.isArray(value) || Buffer.isBuffer(value)) {
-    const hint = hints[typeof value === 'string' ? `=${value}` : `:${typeof value}`]
+    const hint = (typeof value === 'string' ? hintFor(hints, `=${value}`, value) : undefined) ?? hintFor(hints, `:${value === null ? 'null' : typeof value}`, value)
     throw new InvalidArgumentError(`${where}: options must be an object such as { ${allowed.slice(0, 3).join(', ')} }, got ${describe(value)}${hint === undefined ? '' : `; ${hint}`}`)
   }
   for (const key of Object.keys(value)) {
     if (allowed.includes(key)) continue
-    const hint = hints[key] ?? nearest(key, allowed)
+    const hint = hintFor(hints, key, (value as Record<string, unknown>)[key]) ?? nearest(key, allowed)
     throw new InvalidArgumentError(`${where}: unknown option "${key}"${hint === undefined ? '' : `; ${hint}`} (known options: ${allowed.join(', ')})`)
   }
   return value
+}
+
+/**
+ * `; the string "3" is not the number 3` when a number was wanted and a numeric string given
+ * (values from environment variables and query strings arrive as strings), else `''`.
+ */
+export function numericStringHint(value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(Number(value))) return ''
+  return `; ${describe(value)} is not the number ${Number(value)}`
 }
 
 function nearest(key: string, allowed: readonly string[]): string | undefined {
@@ -79,7 +97,7 @@ export function checkSignal(value: unknown, where: string): AbortSignal | undefi
 export function checkDuration(value: unknown, name: string, where: string): number | undefined {
   if (value === undefined) return undefined
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new InvalidArgumentError(`${where}: ${name} must be a finite number of milliseconds >= 0, got ${describe(value)}`)
+    throw new InvalidArgumentError(`${where}: ${name} must be a finite number of milliseconds >= 0, got ${describe(value)}${numericStringHint(value)}`)
   }
   return value
 }
@@ -88,7 +106,7 @@ export function checkDuration(value: unknown, name: string, where: string): numb
 export function checkInteger(value: unknown, name: string, where: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(`${where}: ${name} must be an integer from ${min} to ${max}, got ${describe(value)}`)
+    throw new InvalidArgumentError(`${where}: ${name} must be an integer from ${min} to ${max}, got ${describe(value)}${numericStringHint(value)}`)
   }
   return value
 }
@@ -123,4 +141,20 @@ export function checkOneOf<T extends string>(value: unknown, name: string, where
     throw new InvalidArgumentError(`${where}: ${name} must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, got ${describe(value)}`)
   }
   return value as T
+}
+
+/** An optional positive duration in ms (a timeout of 0 would fire before anything is sent). */
+export function checkPositiveDuration(value: unknown, name: string, where: string): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidArgumentError(`${where}: ${name} must be a positive finite number of milliseconds, got ${describe(value)}${numericStringHint(value)}`)
+  }
+  return value
+}
+
+/** An optional array (its items are checked by the caller). */
+export function checkArray<T>(value: unknown, name: string, where: string): readonly T[] | undefined {
+  if (value === undefined) return undefined
+  if (!Array.isArray(value)) throw new InvalidArgumentError(`${where}: ${name} must be an array, got ${describe(value)}`)
+  return value as readonly T[]
 }

@@ -3,6 +3,7 @@
  * path itself because the server checks read paths hardly at all.
  */
 import { InvalidArgumentError } from './errors.js'
+import { describe } from './check.js'
 
 /**
  * Throws {@link InvalidArgumentError} unless `path` is a valid ZooKeeper node path.
@@ -11,7 +12,7 @@ import { InvalidArgumentError } from './errors.js'
  *   end in `/` (validated, like the Java client does, as `path + '1'`).
  */
 export function validatePath(path: unknown, what = 'path', sequential = false): asserts path is string {
-  if (typeof path !== 'string') throw new InvalidArgumentError(`${what} must be a string, got ${typeof path}`)
+  if (typeof path !== 'string') throw new InvalidArgumentError(`${what} must be a string such as "/app/node", got ${describe(path)}`)
   const reason = pathProblem(sequential ? `${path}1` : path)
   if (reason !== undefined) throw new InvalidArgumentError(`invalid ${what} "${printable(path)}": ${reason}`)
 }

@@ -18,6 +18,7 @@ import type { StateChange } from '../session/state.js'
 import { backOff, clientClosedError, type Deferred, deferred, isRetryable, isWritable, retrying, sleep, whenWritable } from './connection.js'
 import { findProtectedNode, protectedCreate } from './protected-create.js'
 import { basename, joinPath } from '../common/paths.js'
+import { checkBoolean, checkOptions, checkSignal, checkString } from '../common/check.js'
 
 /** Curator LeaderLatch's `LOCK_NAME`: the part of a candidate's name before its sequence. */
 export const LATCH_PREFIX = 'latch-'
@@ -95,7 +96,7 @@ interface CandidateNode {
  * await election.close()
  * ```
  */
-export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
+export class LeaderElection extends EventEmitter<LeaderElectionEvents> implements AsyncDisposable {
   /** The election's node; candidates are its children. */
   readonly path: string
   /** This candidate's participant id. */
@@ -172,7 +173,14 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
   constructor(client: ZooKeeperClient, path: string, options: LeaderElectionOptions = {}) {
     super()
     validatePath(path)
-    if (options.id !== undefined && typeof options.id !== 'string') throw new InvalidArgumentError('id must be a string')
+    const where = 'new LeaderElection'
+    checkOptions(options, ['id', 'keepLeadershipWhileSuspended'], where, {
+      ':string': (v) => `pass { id: ${JSON.stringify(v)} }`,
+      participantId: 'use { id }',
+      name: 'use { id }',
+    })
+    checkString(options.id, 'id', where, true)
+    checkBoolean(options.keepLeadershipWhileSuspended, 'keepLeadershipWhileSuspended', where)
     this.client = client
     this.path = path
     this.participantId = options.id ?? ''
@@ -232,7 +240,13 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
   leadership(options: { signal?: AbortSignal } = {}): Promise<Leadership> {
     if (this.term !== null) return Promise.resolve(this.term.leadership)
     if (this.closing !== null) return Promise.reject(new InvalidArgumentError('the leader election is closed'))
-    const { signal } = options
+    let signal: AbortSignal | undefined
+    try {
+      checkOptions(options, ['signal'], 'leadership')
+      signal = checkSignal(options.signal, 'leadership')
+    } catch (error) {
+      return Promise.reject(error)
+    }
     if (signal?.aborted) return Promise.reject(signal.reason)
     const waiter = deferred<Leadership>()
     this.leaderWaiters.add(waiter)
@@ -280,6 +294,11 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
    * process.on('SIGTERM', () => void election.close().then(() => zk.close()))
    * ```
    */
+  /** Leaves the election: `await using election = new LeaderElection(...)` closes it when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
   close(): Promise<void> {
     if (this.closing !== null) return this.closing
     this.stepDown('the election was closed')

@@ -9,6 +9,10 @@ import { NoAuthError, NodeExistsError, NoNodeError } from '../common/errors.js'
 import type { DataInput } from '../client/arguments.js'
 import type { ACL } from '../protocol/records.js'
 import { ancestorsOf } from '../common/paths.js'
+import { checkOneOf, checkOptions, checkSignal, checkPositiveDuration } from '../common/check.js'
+import { CALL_HINTS, CALL_KEYS, CREATE_HINTS, CREATE_KEYS } from '../common/hints.js'
+
+const PARENT_MODES = ['persistent', 'container'] as const
 
 /**
  * How missing parents are created: `'persistent'` nodes stay until deleted; `'container'` nodes
@@ -55,6 +59,8 @@ const MAX_ROUNDS = 5
  * ```
  */
 export async function createWithParents(client: ZooKeeperClient, path: string, data?: DataInput, options: CreateWithParentsOptions = {}): Promise<CreateResult> {
+  checkOptions(options, [...CREATE_KEYS, 'parents', 'parentAcl'], 'createWithParents', { ...CREATE_HINTS, createParents: 'use { parents }' })
+  checkOneOf(options.parents, 'parents', 'createWithParents', PARENT_MODES)
   const { parents = 'persistent', parentAcl, ...createOptions } = options
   let lastError: unknown
   try {
@@ -109,6 +115,15 @@ export async function createWithParents(client: ZooKeeperClient, path: string, d
  * ```
  */
 export async function mkdirp(client: ZooKeeperClient, path: string, options: MkdirpOptions = {}): Promise<boolean> {
+  const where = 'mkdirp'
+  checkOptions(options, [...CALL_KEYS, 'mode', 'data', 'acl'], where, {
+    ...CALL_HINTS,
+    ':string': (v) => `pass { mode: ${JSON.stringify(v)} }, or { data: ${JSON.stringify(v)} } for the node's data`,
+    ':boolean': 'mkdirp always creates the missing parents: pass options as an object, such as { mode: \'container\' }',
+  })
+  checkOneOf(options.mode, 'mode', where, PARENT_MODES)
+  checkSignal(options.signal, where)
+  checkPositiveDuration(options.timeout, 'timeout', where)
   const mode = options.mode ?? 'persistent'
   const callOptions: CallOptions = { signal: options.signal, timeout: options.timeout }
   try {

@@ -11,6 +11,8 @@ import { CreateMode } from '../protocol/constants.js'
 import { backOff, isRetryable, whenWritable } from './connection.js'
 import { createWithParents, type ParentMode } from './mkdirp.js'
 import { basename, joinPath, parentOf } from '../common/paths.js'
+import { checkOneOf, checkOptions, checkSignal, checkString } from '../common/check.js'
+import { CREATE_HINTS, CREATE_KEYS } from '../common/hints.js'
 
 /** First characters of a protected node's name (Curator's `ProtectedUtils.PROTECTED_PREFIX`). */
 export const PROTECTED_PREFIX = '_c_'
@@ -131,6 +133,13 @@ export class ProtectedCreateAbortedError extends Error {
  * ```
  */
 export async function protectedCreate(client: ZooKeeperClient, path: string, data: DataInput, options: ProtectedCreateOptions): Promise<CreateResult> {
+  const where = 'protectedCreate'
+  if (options === undefined) throw new InvalidArgumentError(`${where}: options are required, with the mode: { mode: 'ephemeralSequential' }`)
+  checkOptions(options, [...CREATE_KEYS, 'createParents', 'protectedId'], where, { ...CREATE_HINTS, parents: 'use { createParents }' })
+  if (options.mode === undefined) throw new InvalidArgumentError(`${where}: options.mode is required, e.g. { mode: 'ephemeralSequential' }`)
+  checkOneOf(options.createParents, 'createParents', where, ['persistent', 'container'])
+  checkString(options.protectedId, 'protectedId', where)
+  checkSignal(options.signal, where)
   const { protectedId = randomUUID(), createParents, signal, ...createOptions } = options
   if (!UUID.test(protectedId)) throw new InvalidArgumentError(`protectedId must be a canonical UUID, got ${JSON.stringify(protectedId)}`)
   const parent = parentOf(path)
@@ -190,6 +199,9 @@ async function abortedAfterLoss(client: ZooKeeperClient, parent: string, protect
  * ```
  */
 export async function findProtectedNode(client: ZooKeeperClient, parent: string, protectedId: string, options: { ephemeral: boolean }): Promise<CreateResult | null> {
+  checkOptions(options, ['ephemeral'], 'findProtectedNode', { ':boolean': (v) => `pass { ephemeral: ${String(v)} }` })
+  if (typeof options?.ephemeral !== 'boolean') throw new InvalidArgumentError('findProtectedNode: options.ephemeral is required (true or false): whether the node is ephemeral')
+  checkString(protectedId, 'protectedId', 'findProtectedNode')
   const prefix = protectedName(protectedId, '')
   // A create sent over the lost connection reached the leader before our session moved to this
   // connection (later ones are refused as SESSIONMOVED); sync makes this server apply everything

@@ -10,7 +10,7 @@
  */
 import { EventEmitter } from 'node:events'
 import type { ZooKeeperClient } from '../client/client.js'
-import { NoNodeError } from '../common/errors.js'
+import { InvalidArgumentError, NoNodeError } from '../common/errors.js'
 import type { WatchedEvent } from '../client/watch-event.js'
 import { validatePath } from '../common/paths.js'
 import type { StateChange } from '../session/state.js'
@@ -18,6 +18,8 @@ import { backOff, deferred, isRetryable, sleep, whenReadable } from './connectio
 import { type ServiceInstance, parseServiceInstance } from './service-instance.js'
 import { DEFAULT_SERVICES_PATH } from './service-registry.js'
 import { basename, joinPath } from '../common/paths.js'
+import { AsyncQueue } from '../common/async-queue.js'
+import { checkOptions, checkSignal, checkString, describe } from '../common/check.js'
 
 /** How {@link ServiceDiscovery.pick} chooses: uniformly at random, or each in turn (Curator's two strategies). */
 export type PickStrategy = 'random' | 'roundRobin'
@@ -68,7 +70,7 @@ interface Entry<P> {
  * for await (const instances of api.snapshots()) console.log(instances.map((i) => i.id))
  * ```
  */
-export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscoveryEvents<P>> {
+export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscoveryEvents<P>> implements AsyncDisposable {
   /** The service's name. */
   readonly service: string
   /** The service's node, `<basePath>/<service>`. */
@@ -90,6 +92,11 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
   private needChildren = true
   private needAll = true
   private readonly needData = new Set<string>()
+  /**
+   * Nodes that hold no valid instance, with the data that was reported: a bad node is reported once
+   * and re-read only when its data watch fires (or after a reconnect), not on every child event.
+   */
+  private readonly invalid = new Map<string, string>()
   private watchingExistence = false
 
   private readonly onState = (change: StateChange): void => {
@@ -125,6 +132,9 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
    */
   constructor(client: ZooKeeperClient, service: string, options: ServiceDiscoveryOptions = {}) {
     super()
+    checkOptions(options, ['basePath'], 'new ServiceDiscovery', { ':string': (v) => `pass { basePath: ${JSON.stringify(v)} }`, path: 'use { basePath }' })
+    checkString(service, 'service', 'new ServiceDiscovery')
+    checkString(options.basePath, 'basePath', 'new ServiceDiscovery')
     this.client = client
     this.service = service
     this.path = joinPath(options.basePath ?? DEFAULT_SERVICES_PATH, service)
@@ -174,7 +184,7 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
    */
   pick(strategy: PickStrategy = 'roundRobin'): ServiceInstance<P> | undefined {
     const picker = this.pickers[strategy]
-    if (picker === undefined) throw new TypeError(`strategy must be 'random' or 'roundRobin', got ${JSON.stringify(strategy)}`)
+    if (picker === undefined || !Object.hasOwn(this.pickers, strategy)) throw new InvalidArgumentError(`pick: strategy must be 'random' or 'roundRobin', got ${describe(strategy)}`)
     return picker(this.instances)
   }
 
@@ -190,51 +200,34 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
    * ```
    */
   snapshots(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<ServiceInstance<P>[], undefined> {
-    let done = this.closed || this.client.state === 'closed'
-    let latest: ServiceInstance<P>[] | null = this.isReady && !done ? this.instances : null
-    let waiting: ((result: IteratorResult<ServiceInstance<P>[], undefined>) => void) | null = null
-    const finish = (): void => {
-      if (done) return
-      done = true
-      this.snapshotListeners.delete(onSnapshot)
-      options.signal?.removeEventListener('abort', finish)
-      const w = waiting
-      waiting = null
-      w?.({ value: undefined, done: true })
-    }
+    checkOptions(options, ['signal'], 'snapshots')
+    const signal = checkSignal(options.signal, 'snapshots')
+    const finish = (): void => queue.end()
+    const queue = new AsyncQueue<ServiceInstance<P>[]>({
+      latestOnly: true,
+      onReturn: () => {
+        this.snapshotListeners.delete(onSnapshot)
+        signal?.removeEventListener('abort', finish)
+      },
+    })
     const onSnapshot = (instances: ServiceInstance<P>[] | null): void => {
-      if (instances === null) return finish()
-      if (waiting !== null) {
-        const w = waiting
-        waiting = null
-        w({ value: instances, done: false })
-      } else {
-        latest = instances
-      }
+      if (instances === null) queue.end()
+      else queue.push(instances)
     }
-    if (!done) {
-      this.snapshotListeners.add(onSnapshot)
-      options.signal?.addEventListener('abort', finish, { once: true })
-      if (options.signal?.aborted) finish()
-      this.start().catch(() => {})
+    if (this.closed || this.client.state === 'closed' || signal?.aborted === true) {
+      queue.end()
+      return queue
     }
-    const iterator: AsyncIterableIterator<ServiceInstance<P>[], undefined> = {
-      next: () => {
-        if (latest !== null) {
-          const value = latest
-          latest = null
-          return Promise.resolve({ value, done: false })
-        }
-        if (done) return Promise.resolve({ value: undefined, done: true })
-        return new Promise((resolve) => (waiting = resolve))
-      },
-      return: () => {
-        finish()
-        return Promise.resolve({ value: undefined, done: true })
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    }
-    return iterator
+    if (this.isReady) queue.push(this.instances)
+    this.snapshotListeners.add(onSnapshot)
+    signal?.addEventListener('abort', finish, { once: true })
+    this.start().catch(() => {})
+    return queue
+  }
+
+  /** Closes the discovery: `await using api = new ServiceDiscovery(zk, 'api')` stops it when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
   }
 
   /**
@@ -253,7 +246,7 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
     this.firstRead.reject(new Error(`service discovery of ${this.service} was closed before its first read`))
     for (const listener of [...this.snapshotListeners]) listener(null)
     // Leave no watches behind on the server (local: also when it cannot be reached).
-    const removals = [...this.nodes.keys()].map((name) => this.removeWatch(joinPath(this.path, name), 'data', this.onDataEvent))
+    const removals = [...this.nodes.keys(), ...this.invalid.keys()].map((name) => this.removeWatch(joinPath(this.path, name), 'data', this.onDataEvent))
     removals.push(this.removeWatch(this.path, 'children', this.onChildEvent))
     if (this.watchingExistence) removals.push(this.removeWatch(this.path, 'data', this.onExistsEvent))
     await Promise.all(removals)
@@ -307,7 +300,8 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
       if (names === null) return // the service node appeared meanwhile: list again
       const present = new Set(names)
       for (const name of this.nodes.keys()) if (!present.has(name)) this.nodes.delete(name)
-      for (const name of names) if (full || !this.nodes.has(name)) this.needData.add(name)
+      for (const name of this.invalid.keys()) if (!present.has(name)) this.invalid.delete(name)
+      for (const name of names) if (full || (!this.nodes.has(name) && !this.invalid.has(name))) this.needData.add(name)
     }
     const batch = [...this.needData]
     this.needData.clear()
@@ -342,17 +336,24 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
     try {
       data = (await this.client.getData(path, { watcher: this.onDataEvent })).data
     } catch (error) {
-      if (error instanceof NoNodeError) return null
+      if (error instanceof NoNodeError) {
+        this.invalid.delete(name)
+        return null
+      }
       throw error
     }
     const raw = data.toString('utf8')
     const known = this.nodes.get(name)
     if (known !== undefined && known.raw === raw) return known
     try {
-      return { instance: parseServiceInstance<P>(data), raw }
+      const entry = { instance: parseServiceInstance<P>(data), raw }
+      this.invalid.delete(name)
+      return entry
     } catch (error) {
-      // Watched anyway (getData set the watch), so a later valid write is picked up.
-      this.emit('invalid', { path, error: error as Error })
+      // Watched anyway (getData set the watch), so a later valid write is picked up. The same bad
+      // bytes read again (after a reconnect) are not reported again.
+      if (this.invalid.get(name) !== raw) this.emit('invalid', { path, error: error as Error })
+      this.invalid.set(name, raw)
       return null
     }
   }
@@ -396,6 +397,7 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
  * ```
  */
 export async function listServices(client: ZooKeeperClient, basePath: string = DEFAULT_SERVICES_PATH): Promise<string[]> {
+  if (typeof basePath !== 'string') throw new InvalidArgumentError(`listServices: basePath must be a path string such as "/services", got ${describe(basePath)}`)
   try {
     return (await client.getChildren(basePath)).children.sort()
   } catch (error) {
@@ -413,6 +415,9 @@ export async function listServices(client: ZooKeeperClient, basePath: string = D
  * ```
  */
 export async function queryInstances<P = unknown>(client: ZooKeeperClient, service: string, options: ServiceDiscoveryOptions = {}): Promise<ServiceInstance<P>[]> {
+  checkOptions(options, ['basePath'], 'queryInstances', { ':string': (v) => `pass { basePath: ${JSON.stringify(v)} }` })
+  checkString(service, 'service', 'queryInstances')
+  checkString(options.basePath, 'basePath', 'queryInstances')
   const path = joinPath(options.basePath ?? DEFAULT_SERVICES_PATH, service)
   let names: string[]
   try {

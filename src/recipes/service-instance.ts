@@ -14,11 +14,27 @@
  * - Unknown properties are ignored when reading, and missing ones take the defaults of the
  *   no-argument constructor (empty name and id, nulls, time 0, DYNAMIC, enabled).
  * - The payload is written as Jackson writes the value with `@JsonTypeInfo(use = CLASS)`: strings,
- *   integers, doubles and booleans as plain JSON; Java objects with an `"@class"` property. A Node
+ *   integers, doubles and booleans as plain JSON; Java objects with an `"@class"` property; other
+ *   values, arrays among them, wrapped as `[className, value]` (`["java.util.ArrayList",[1,2]]`).
+ *   A bare array is not readable there: one such node fails Curator's query for the whole
+ *   service. So arrays are written wrapped, and wrapped values are read back unwrapped. A Node
  *   payload object is written as given; add `"@class"` yourself if Java readers expect a class.
+ * - Jackson coerces scalars: `"port":"8080"` reads as 8080, `"port":8080.0` as 8080, `"id":7` as
+ *   `"7"`, `"enabled":"false"` as false. The reader here does the same, so an instance Curator
+ *   accepts is not dropped; text that is not a number where one is due stays an error.
  */
 import { randomUUID } from 'node:crypto'
 import { InvalidArgumentError } from '../common/errors.js'
+import { checkBoolean, checkOptions, describe, numericStringHint } from '../common/check.js'
+
+const INPUT_KEYS = ['id', 'address', 'port', 'sslPort', 'payload', 'registrationTimeUTC', 'serviceType', 'uriSpec', 'enabled'] as const
+const INPUT_HINTS = {
+  host: 'use { address }',
+  hostname: 'use { address }',
+  name: 'the service name is the first argument',
+  ssl_port: 'use { sslPort }',
+  uri: "use { uriSpec: '{scheme}://{address}:{port}' }",
+}
 
 /** How a registered instance is kept: by its session (`DYNAMIC…`) or until deleted (`STATIC`, `PERMANENT`). */
 export type ServiceType = 'DYNAMIC' | 'STATIC' | 'PERMANENT' | 'DYNAMIC_SEQUENTIAL'
@@ -92,6 +108,10 @@ export interface ServiceInstanceInput<P = unknown> {
  */
 export function serviceInstance<P>(name: string, input: ServiceInstanceInput<P> = {}): ServiceInstance<P> {
   checkName(name, 'service name')
+  checkOptions(input, INPUT_KEYS, 'service instance', INPUT_HINTS)
+  checkBoolean(input.enabled, 'enabled', 'service instance')
+  if (input.address !== undefined && input.address !== null && typeof input.address !== 'string') throw new InvalidArgumentError(`service instance: address must be a string or null, got ${describe(input.address)}`)
+  if (input.registrationTimeUTC !== undefined && !Number.isSafeInteger(input.registrationTimeUTC)) throw new InvalidArgumentError(`service instance: registrationTimeUTC must be ms since the epoch, got ${describe(input.registrationTimeUTC)}`)
   const id = input.id ?? randomUUID()
   checkName(id, 'instance id')
   const serviceType = input.serviceType ?? 'DYNAMIC'
@@ -128,7 +148,7 @@ export function serializeServiceInstance(instance: ServiceInstance<unknown>): Bu
     address: instance.address,
     port: instance.port,
     sslPort: instance.sslPort,
-    payload: instance.payload,
+    payload: Array.isArray(instance.payload) ? [JAVA_LIST, instance.payload] : instance.payload,
     registrationTimeUTC: instance.registrationTimeUTC,
     serviceType: instance.serviceType,
     uriSpec: instance.uriSpec === null ? null : { parts: instance.uriSpec.parts.map((p) => ({ value: p.value, variable: p.variable })) },
@@ -166,7 +186,7 @@ export function parseServiceInstance<P = unknown>(data: Buffer | string): Servic
     address: field(o, 'address', 'string') ?? null,
     port: field(o, 'port', 'number') ?? null,
     sslPort: field(o, 'sslPort', 'number') ?? null,
-    payload: (o.payload ?? null) as P | null,
+    payload: unwrapPayload(o.payload ?? null) as P | null,
     registrationTimeUTC: field(o, 'registrationTimeUTC', 'number') ?? 0,
     serviceType: serviceType as ServiceType,
     uriSpec: parseUriSpecJson(o.uriSpec),
@@ -245,11 +265,34 @@ function parseUriSpecJson(value: unknown): UriSpec | null {
   }
 }
 
+/** The class Jackson names for a Java list; Curator reads `[JAVA_LIST, [...]]` back as a List. */
+const JAVA_LIST = 'java.util.ArrayList'
+
+/** A Java class name, as Jackson writes it in a `[className, value]` wrapper. */
+const JAVA_CLASS = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)+(\[\])?$/
+
+/** Reads a payload as Jackson's typed reader does: `[className, value]` is the value. */
+function unwrapPayload(payload: unknown): unknown {
+  if (Array.isArray(payload) && payload.length === 2 && typeof payload[0] === 'string' && JAVA_CLASS.test(payload[0])) return payload[1]
+  return payload
+}
+
+/**
+ * One field, with Jackson's scalar coercions (on by default in Curator's ObjectMapper): numeric
+ * text to numbers (floats truncated, as ACCEPT_FLOAT_AS_INT), numbers and booleans to text,
+ * "true"/"false" to booleans; an empty string is null.
+ */
 function field<K extends 'string' | 'number' | 'boolean'>(o: Record<string, unknown>, key: string, type: K): (K extends 'string' ? string : K extends 'number' ? number : boolean) | undefined {
   const value = o[key]
   if (value === undefined || value === null) return undefined
-  if (typeof value !== type) throw new InvalidArgumentError(`service instance field ${key} must be a ${type}, got ${JSON.stringify(value)}`)
-  return value as never
+  if (typeof value === type) return (type === 'number' ? Math.trunc(value as number) : value) as never
+  if (type === 'string' && (typeof value === 'number' || typeof value === 'boolean')) return String(value) as never
+  if (type === 'number' && typeof value === 'string') {
+    if (value.trim() === '') return undefined
+    if (/^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/.test(value)) return Math.trunc(Number(value)) as never
+  }
+  if (type === 'boolean' && (value === 'true' || value === 'false')) return (value === 'true') as never
+  throw new InvalidArgumentError(`service instance field ${key} must be a ${type}, got ${JSON.stringify(value)}`)
 }
 
 function checkName(value: unknown, what: string): void {
@@ -260,6 +303,6 @@ function checkName(value: unknown, what: string): void {
 
 function checkPort(port: number | null | undefined, what: string): number | null {
   if (port === undefined || port === null) return null
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`${what} must be an integer from 0 to 65535, got ${JSON.stringify(port)}`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`${what} must be an integer from 0 to 65535, got ${describe(port)}${numericStringHint(port)}`)
   return port
 }

@@ -14,11 +14,13 @@ import type { ZooKeeperClient } from '../client/client.js'
 import { BadVersionError, InvalidArgumentError, NodeExistsError, NoNodeError } from '../common/errors.js'
 import { validatePath } from '../common/paths.js'
 import type { StateChange } from '../session/state.js'
+import type { WatchedEvent } from '../client/watch-event.js'
 import { backOff, clientClosedError, deferred, type Deferred, isRetryable, isWritable, whenWritable } from './connection.js'
 import { createWithParents } from './mkdirp.js'
 import { protectedCreate } from './protected-create.js'
 import { type ServiceInstance, type ServiceInstanceInput, serializeServiceInstance, serviceInstance } from './service-instance.js'
 import { joinPath } from '../common/paths.js'
+import { checkOptions, checkString, describe } from '../common/check.js'
 
 /** Where Curator-compatible services live unless told otherwise. Curator itself has no default: use the Java side's `basePath`. */
 export const DEFAULT_SERVICES_PATH = '/services'
@@ -33,7 +35,7 @@ export interface ServiceRegistryOptions {
 export interface RegisteredDetails {
   /** The instance's node. */
   path: string
-  /** True when this re-creates a registration lost with an expired session. */
+  /** True when this re-creates a registration lost with an expired session, or a node someone deleted. */
   restored: boolean
 }
 
@@ -57,6 +59,8 @@ interface Registration<P> {
   path: string
   /** Session owning the ephemeral node (0n for persistent nodes). */
   session: bigint
+  /** Someone else deleted the node while this registration stood: it is to be made again. */
+  deleted?: boolean
 }
 
 /** Claiming a node held by another session deletes it first; give up if that keeps failing. */
@@ -67,6 +71,8 @@ const MAX_CLAIM_ROUNDS = 10
  *
  * - A connection loss changes nothing: the session, and with it the ephemeral nodes, survive.
  * - After a session expiry every registration is made again in the new session, by itself.
+ * - A node someone else deletes while the registration stands (an operator, a cleanup script) is
+ *   made again at once: the registry watches its own nodes.
  * - `register`, `update` and `unregister` called while disconnected are kept and carried out in
  *   order once the client is back; none is lost or applied twice.
  *
@@ -83,7 +89,7 @@ const MAX_CLAIM_ROUNDS = 10
  * await registry.close() // removes its nodes
  * ```
  */
-export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEvents<P>> {
+export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEvents<P>> implements AsyncDisposable {
   /** Parent of every service's node. */
   readonly basePath: string
   private readonly client: ZooKeeperClient
@@ -97,6 +103,17 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
   private readonly onState = (change: StateChange): void => {
     if (isWritable(change.state)) this.kick()
   }
+  /** The watch on every node this registry made: a deletion it did not ask for is undone. */
+  private readonly onNodeEvent = (event: WatchedEvent): void => {
+    if (event.type !== 'NodeDeleted') return
+    for (const [key, registration] of this.applied) {
+      // Deletions this registry makes itself (unregister, close) come after `requested` forgot the key.
+      if (registration.path === event.path && this.requested.has(key)) {
+        registration.deleted = true
+        this.kick()
+      }
+    }
+  }
 
   /**
    * @param client a client of the ensemble (a chroot applies).
@@ -104,6 +121,8 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
    */
   constructor(client: ZooKeeperClient, options: ServiceRegistryOptions = {}) {
     super()
+    checkOptions(options, ['basePath'], 'new ServiceRegistry', { ':string': (v) => `pass { basePath: ${JSON.stringify(v)} }`, path: 'use { basePath }' })
+    checkString(options.basePath, 'basePath', 'new ServiceRegistry')
     this.basePath = options.basePath ?? DEFAULT_SERVICES_PATH
     validatePath(this.basePath, 'basePath')
     this.client = client
@@ -142,6 +161,8 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
   update(service: string, changes: ServiceInstanceInput<P> & { id: string }): Promise<ServiceInstance<P>> {
     try {
       this.assertOpen('update')
+      checkString(service, 'service', 'update')
+      if (changes === null || typeof changes !== 'object' || typeof changes.id !== 'string') throw new InvalidArgumentError(`update: changes must be an object with the instance's id, such as { id: 'api-1', port: 8081 }, got ${describe(changes)}`)
       const current = this.requested.get(keyOf(service, changes?.id))
       if (current === undefined) throw new InvalidArgumentError(`${service}/${changes?.id} is not registered; register it first`)
       const instance = serviceInstance<P>(service, { ...withoutName(current), ...changes, registrationTimeUTC: current.registrationTimeUTC })
@@ -163,6 +184,8 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
   unregister(service: string, id: string): Promise<void> {
     try {
       this.assertOpen('unregister')
+      checkString(service, 'service', 'unregister')
+      checkString(id, 'id', 'unregister')
       return this.enqueueRemove(service, id)
     } catch (error) {
       return Promise.reject(error)
@@ -200,6 +223,11 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
    * process.on('SIGTERM', () => void registry.close().then(() => zk.close()))
    * ```
    */
+  /** Closes the registry: `await using registry = new ServiceRegistry(zk)` unregisters when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
   close(): Promise<void> {
     if (this.closing !== null) return this.closing
     // Operations already queued run first (in order), then every remaining instance is removed.
@@ -276,6 +304,7 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
       if (op.kind === 'put') {
         const registration = await this.put(op.instance)
         this.applied.set(op.key, registration)
+        await this.watchNode(registration)
         this.queue.shift()
         op.done.resolve(op.instance)
         this.emit('registered', op.instance, { path: registration.path, restored: false })
@@ -302,7 +331,7 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
     const sessionId = this.client.sessionId
     const queued = new Set(this.queue.map((op) => op.key))
     const out: string[] = []
-    for (const [key, r] of this.applied) if (r.session !== 0n && r.session !== sessionId && !queued.has(key)) out.push(key)
+    for (const [key, r] of this.applied) if ((r.deleted === true || (r.session !== 0n && r.session !== sessionId)) && !queued.has(key)) out.push(key)
     return out
   }
 
@@ -311,6 +340,7 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
     try {
       const restored = await this.put(registration.instance)
       this.applied.set(key, restored)
+      await this.watchNode(restored)
       this.emit('registered', restored.instance, { path: restored.path, restored: true })
     } catch (error) {
       if (isRetryable(error) || this.client.state === 'closed') throw error
@@ -373,6 +403,17 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
       await this.deleteQuietly(path, stat.version)
     }
     throw new NodeExistsError({ path, operation: 'register', message: `${path} keeps being re-created by another session; is another process registering instance id ${instance.id}?` })
+  }
+
+  /**
+   * Watches a node just made (one watcher for all, as the client keeps one per function); a node
+   * already gone again is restored at once.
+   */
+  private async watchNode(registration: Registration<P>): Promise<void> {
+    if ((await this.client.exists(registration.path, { watcher: this.onNodeEvent })) === null) {
+      registration.deleted = true
+      this.kick()
+    }
   }
 
   /** Deletes the instance's node if there is one; returns its path, or null if there was none. */

@@ -71,6 +71,8 @@ export class InFlight {
       return
     }
     req.xid = xid
+    // Request traces (diagnostics_channel) report the xid the call went out with.
+    req.context.xid = xid
     req.sentAt = this.clock.now()
     req.bytes = length
     this.bytes += length

@@ -36,6 +36,8 @@ export interface RequestContext {
   signal?: AbortSignal
   /** Fail with RequestTimeoutError if no reply within this many ms. */
   timeoutMs?: number
+  /** Set by the session when the request goes on the wire, for tracing (diagnostics_channel). */
+  xid?: number
 }
 
 /** A request of the session: queued, sent (it has an xid), then settled exactly once. */
@@ -89,7 +91,9 @@ export class Request {
     const onAbort = (): void => abandon(this, signal!.reason)
     signal?.addEventListener('abort', onAbort, { once: true })
     const timer = timeoutMs === undefined ? undefined : clock.setTimeout(() => {
-      abandon(this, new RequestTimeoutError({ path, operation, message: `${path ?? ''} got no reply within ${timeoutMs} ms (${operation}); it may or may not have been applied`.trimStart() }))
+      // A request still waiting for the connection (xid 0) was never sent, so it cannot have been applied.
+      const outcome = this.xid === 0 ? 'it was never sent (no connection was ready), so it was not applied' : 'it may or may not have been applied'
+      abandon(this, new RequestTimeoutError({ path, operation, message: `${path ?? ''} got no reply within ${timeoutMs} ms (${operation}); ${outcome}`.trimStart() }))
     }, timeoutMs)
     this.cleanup = () => {
       signal?.removeEventListener('abort', onAbort)

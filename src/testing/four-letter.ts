@@ -1,10 +1,20 @@
-import { connect } from 'node:net'
-import { type ConnectionOptions, connect as tlsConnect } from 'node:tls'
+/**
+ * Four-letter words for tests, in the `(host, port, word)` form this module has always had. They
+ * are part of the client now (`fourLetterWord`, `srvr`, `mntr`, `ruok`, `isro`, `cons` from
+ * `zkwire`); this module keeps its names working on top of those.
+ */
+import {
+  type FourLetterWord,
+  FourLetterWordError,
+  type ServerMode,
+  fourLetterWord as clientFourLetterWord,
+  parseMntr,
+  parseMode,
+} from '../client/four-letter.js'
+import type { ConnectionOptions } from 'node:tls'
 
-/** The four-letter words ZooKeeper understands on its client port (PROTOCOL.md §11). */
-export type FourLetterWord =
-  | 'conf' | 'cons' | 'crst' | 'dirs' | 'dump' | 'envi' | 'gtmk' | 'hash' | 'isro'
-  | 'mntr' | 'ruok' | 'srst' | 'srvr' | 'stat' | 'wchc' | 'wchp' | 'wchs'
+export { FourLetterWordError, parseMntr, parseMode }
+export type { FourLetterWord, ServerMode }
 
 /** Options for {@link fourLetterWord}. */
 export interface FourLetterWordOptions {
@@ -20,83 +30,16 @@ export interface FourLetterWordOptions {
 }
 
 /**
- * Why a four-letter word failed: `TIMEOUT` (no complete answer in time),
- * `CONNECT` (refused, reset, unreachable: `cause` has the socket error) or `ABORTED`.
- */
-export class FourLetterWordError extends Error {
-  /** Stable code for programmatic checks. */
-  readonly code: 'TIMEOUT' | 'CONNECT' | 'ABORTED'
-  constructor(code: 'TIMEOUT' | 'CONNECT' | 'ABORTED', message: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause })
-    this.name = 'FourLetterWordError'
-    this.code = code
-  }
-}
-
-/**
- * Sends a four-letter word to `host:port` on a fresh connection and resolves with the
- * server's whole answer (the server closes the connection when done). Always bounded by
- * `timeoutMs` (default 2 000 ms); failures reject with {@link FourLetterWordError}.
- * Commands outside the server's `4lw.commands.whitelist` answer with an explanatory text,
- * which is returned as is.
+ * Sends a four-letter word to `host:port` and resolves with the server's whole answer; rejects
+ * with {@link FourLetterWordError} (`TIMEOUT`, `CONNECT`, `ABORTED`, `NOT_WHITELISTED`,
+ * `NOT_ZOOKEEPER`). The same as `fourLetterWord` from `zkwire` with a 2 s default bound.
  *
  * @example
  * await fourLetterWord('127.0.0.1', server.port, 'ruok') // 'imok'
  */
-export function fourLetterWord(
-  host: string,
-  port: number,
-  word: FourLetterWord,
-  options: FourLetterWordOptions = {},
-): Promise<string> {
-  const timeoutMs = options.timeoutMs ?? 2_000
-  const where = `${word} to ${host}:${port}`
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let settled = false
-    const socket = options.tls === undefined ? connect({ host, port }) : tlsConnect({ ...options.tls, host, port })
-    const finish = (err: FourLetterWordError | null): void => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      options.signal?.removeEventListener('abort', onAbort)
-      socket.destroy()
-      if (err) reject(err)
-      else resolve(Buffer.concat(chunks).toString('utf8'))
-    }
-    const onAbort = (): void => finish(new FourLetterWordError('ABORTED', `${where} aborted`, options.signal?.reason))
-    const timer = setTimeout(
-      () => finish(new FourLetterWordError('TIMEOUT', `${where}: no complete answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    )
-    if (options.signal?.aborted) return onAbort()
-    options.signal?.addEventListener('abort', onAbort, { once: true })
-    // Over TLS the word goes after the handshake: the server reads it as application data.
-    socket.on(options.tls === undefined ? 'connect' : 'secureConnect', () => socket.write(word))
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-    socket.on('end', () => finish(null))
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      // The server closes right after answering; a reset after a full answer is still an answer.
-      if (chunks.length > 0 && err.code === 'ECONNRESET') return finish(null)
-      finish(new FourLetterWordError('CONNECT', `${where} failed: ${err.message}`, err))
-    })
-    socket.on('close', () => finish(chunks.length > 0 ? null : new FourLetterWordError('CONNECT', `${where}: connection closed without an answer`)))
-  })
-}
-
-/** What `srvr` reports as `Mode:`; `read-only` when a partitioned server serves reads only. */
-export type ServerMode = 'standalone' | 'leader' | 'follower' | 'observer' | 'read-only'
-
-const MODES: readonly string[] = ['standalone', 'leader', 'follower', 'observer', 'read-only']
-
-/**
- * Reads the `Mode:` line of a `srvr` or `stat` answer. Returns `null` when the server
- * answered but is not serving (e.g. "This ZooKeeper instance is not currently serving requests").
- */
-export function parseMode(srvr: string): ServerMode | null {
-  const match = /^Mode:\s*(\S+)/m.exec(srvr)
-  const mode = match?.[1]
-  return mode !== undefined && MODES.includes(mode) ? (mode as ServerMode) : null
+export function fourLetterWord(host: string, port: number, word: FourLetterWord, options: FourLetterWordOptions = {}): Promise<string> {
+  const hostPort = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+  return clientFourLetterWord(hostPort, word, { timeout: options.timeoutMs ?? 2_000, signal: options.signal, tls: options.tls })
 }
 
 /**
@@ -108,20 +51,4 @@ export function parseMode(srvr: string): ServerMode | null {
  */
 export async function serverMode(host: string, port: number, options: FourLetterWordOptions = {}): Promise<ServerMode | null> {
   return parseMode(await fourLetterWord(host, port, 'srvr', options))
-}
-
-/**
- * Parses a `mntr` answer (`key<TAB>value` lines) into a record of strings.
- *
- * @example
- * const m = parseMntr(await fourLetterWord('127.0.0.1', port, 'mntr'))
- * m.zk_server_state // 'standalone'
- */
-export function parseMntr(mntr: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const line of mntr.split('\n')) {
-    const tab = line.indexOf('\t')
-    if (tab > 0) out[line.slice(0, tab)] = line.slice(tab + 1).trim()
-  }
-  return out
 }

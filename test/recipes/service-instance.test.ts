@@ -39,7 +39,9 @@ describe('service instance JSON (Curator compatible)', () => {
     expect(parseServiceInstance('{"id":"x","future":{"a":1}}').id).toBe('x')
     expect(() => parseServiceInstance('not json')).toThrow(InvalidArgumentError)
     expect(() => parseServiceInstance('[1]')).toThrow(InvalidArgumentError)
-    expect(() => parseServiceInstance('{"port":"80"}')).toThrow(/port must be a number/)
+    // Numeric text is a number to Jackson (scalar coercion), other text is not.
+    expect(parseServiceInstance('{"port":"80"}').port).toBe(80)
+    expect(() => parseServiceInstance('{"port":"http"}')).toThrow(/port must be a number/)
     expect(() => parseServiceInstance('{"serviceType":"EPHEMERAL"}')).toThrow(/unknown serviceType/)
   })
 
