@@ -13,7 +13,11 @@ export interface ParsedLine {
 
 /** A command line the shell cannot make sense of; printed with the command's usage. */
 export class UsageError extends Error {
-  constructor(message: string) {
+  /** @param withUsage print the command's usage after the message (for malformed flags). */
+  constructor(
+    message: string,
+    readonly withUsage = false,
+  ) {
     super(message)
     this.name = 'UsageError'
   }
@@ -96,7 +100,7 @@ export function parseFlags(args: readonly string[], spec: FlagSpec, allowJson: b
       if (kind === 'flag') parsed.flags.set(name, true)
       else {
         const value = args[i + 1]
-        if (value === undefined) throw new UsageError(`Missing argument for option: ${name}`)
+        if (value === undefined) throw new UsageError(`Missing argument for option: ${name}`, true)
         parsed.flags.set(name, value)
         i++
       }
@@ -112,7 +116,7 @@ export function parseFlags(args: readonly string[], spec: FlagSpec, allowJson: b
       for (const c of name) parsed.flags.set(c, true)
       continue
     }
-    throw new UsageError(`Unrecognized option: ${arg}`)
+    throw new UsageError(`Unrecognized option: ${arg}`, true)
   }
   return parsed
 }

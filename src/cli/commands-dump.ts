@@ -33,16 +33,13 @@ export interface Dump {
   nodes: DumpedNode[]
 }
 
-// Special ephemeralOwner values of containers and TTL nodes (EphemeralType in the server).
-const CONTAINER_OWNER = -(1n << 63n)
-const TTL_MASK = 0xffn << 56n
-
-function kindOf(owner: bigint): { kind: DumpedNode['kind']; ttl?: number } {
-  if (owner === 0n) return { kind: 'persistent' }
-  if (owner === CONTAINER_OWNER || owner === 1n << 63n) return { kind: 'container' }
-  const unsigned = owner < 0n ? owner + (1n << 64n) : owner
-  if ((unsigned & TTL_MASK) === TTL_MASK) return { kind: 'ttl', ttl: Number(unsigned & 0xffffffffffn) }
-  return { kind: 'ephemeral' }
+/**
+ * The kind of a node from its Stat. Servers report containers and TTL nodes with an ephemeralOwner
+ * of 0 (DataTree hides the special owners), so they dump as persistent; a dump edited by hand may
+ * still say `container` or `ttl` (with `ttl` ms) and is loaded as such.
+ */
+function kindOf(owner: bigint): { kind: DumpedNode['kind'] } {
+  return { kind: owner === 0n ? 'persistent' : 'ephemeral' }
 }
 
 const dump: Command = {

@@ -111,8 +111,7 @@ export class Runner {
   /** Prints a failure on stderr; returns its exit code. */
   private report(error: unknown, command?: Command): number {
     if (error instanceof UsageError) {
-      const usage = command === undefined ? '' : usageOf(command)
-      this.output.stderr(error.message === usage || command === undefined ? `${error.message}\n` : `${error.message}\nusage: ${usage}\n`)
+      this.output.stderr(error.withUsage && command !== undefined ? `${error.message}\nusage: ${usageOf(command)}\n` : `${error.message}\n`)
       return 1
     }
     if (error instanceof CliError) {
