@@ -55,7 +55,9 @@ const dump: Command = {
     const call = ctx.session.call(ctx.signal)
     const tree = await walkTree(zk, root, { ...call, data: true })
     const nodes: DumpedNode[] = []
-    const ordered = [...tree.preorder()]
+    // ZooKeeper's own /zookeeper (quotas, config) is not application data: a load could not recreate it.
+    const system = zk.chrootPath === '' ? (p: string) => p === '/zookeeper' || p.startsWith('/zookeeper/') : () => false
+    const ordered = [...tree.preorder()].filter((n) => !system(n.path))
     const acls = await Promise.all(ordered.map((n) => zk.getACL(n.path, call).then((r) => r.acl, () => null)))
     ordered.forEach((n, i) => {
       if (acls[i] === null) return // deleted meanwhile
