@@ -95,6 +95,8 @@ export class Runner {
         },
       }
       await command.run(ctx, args)
+      // A command that ends on Ctrl-C (watch) was cancelled all the same.
+      if (signal.aborted) throw signal.reason
       return 0
     } catch (error) {
       if (error instanceof RedoFailed) return error.exitCode

@@ -57,3 +57,46 @@ export async function ok(server: string, ...command: string[]): Promise<string> 
 export function run(server: string, ...command: string[]): Promise<CliResult> {
   return zkwire(['-server', server, '-timeout', '10000', ...command])
 }
+
+/** A `zkwire` run in progress (in-process), whose output can be awaited line by line. */
+export interface LiveRun {
+  /** Everything written to stdout so far. */
+  readonly stdout: () => string
+  /** Resolves once stdout matches `pattern` (rejects after `timeoutMs`). */
+  until(pattern: RegExp, timeoutMs?: number): Promise<void>
+  /** Cancels the command, as Ctrl-C does in the executable. */
+  abort(): void
+  /** The run's result. */
+  done: Promise<CliResult>
+}
+
+/** Starts `zkwire ...argv` in-process without waiting for it. */
+export function start(argv: readonly string[]): LiveRun {
+  const controller = new AbortController()
+  const stdout = new Capture()
+  const stderr = new Capture()
+  const waiters: (() => void)[] = []
+  const write = stdout._write.bind(stdout)
+  stdout._write = (chunk, enc, cb) => write(chunk, enc, () => {
+    cb()
+    for (const w of waiters.splice(0)) w()
+  })
+  const done = runCli(argv, { stdin: Readable.from([]), stdout, stderr, env: { ZKWIRE_HISTORY: '' }, cwd: process.cwd(), signal: controller.signal }).then((code) => ({ code, stdout: stdout.text, stderr: stderr.text }))
+  return {
+    stdout: () => stdout.text,
+    until(pattern, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`stdout did not match ${pattern} within ${timeoutMs} ms; it is:\n${stdout.text}\nstderr:\n${stderr.text}`)), timeoutMs)
+        const check = (): void => {
+          if (pattern.test(stdout.text)) {
+            clearTimeout(timer)
+            resolve()
+          } else waiters.push(check)
+        }
+        check()
+      })
+    },
+    abort: () => controller.abort(new Error('interrupted')),
+    done,
+  }
+}
