@@ -48,11 +48,13 @@ export async function complete(runner: Runner, line: string): Promise<[string[],
     return [[], '']
   }
   const current = /\s$/.test(line) || line === '' ? '' : words.pop() ?? ''
-  if (words.length === 0) return [[...COMMANDS.keys()].filter((c) => c.startsWith(current)).sort(), current]
+  // A word completed to its only candidate gets the space that ends it, as in bash.
+  const finish = (candidates: string[]): [string[], string] => [candidates.length === 1 ? [`${candidates[0]} `] : candidates, current]
+  if (words.length === 0) return finish([...COMMANDS.keys()].filter((c) => c.startsWith(current)).sort())
   const command = COMMANDS.get(words[0]!)
   if (current.startsWith('-') && command !== undefined) {
     const flags = [...Object.keys(command.flags ?? {}).map((f) => `-${f}`), ...(command.json === true ? ['--json'] : [])]
-    return [flags.filter((f) => f.startsWith(current)).sort(), current]
+    return finish(flags.filter((f) => f.startsWith(current)).sort())
   }
   if (!current.startsWith('/')) return [[], current]
   const zk = runner.session.current
@@ -76,6 +78,7 @@ export async function runShell(runner: Runner, io: ShellIo): Promise<number> {
   const file = historyFile(io.env)
   const session = runner.session
   let busy: AbortController | null = null
+  let leaving = false
   let lastCode = 0
   const prompt = (): string => `[zk: ${session.server}(${session.stateLabel}) ${runner.history.length}] `
   const rl: Interface = createInterface({
@@ -99,6 +102,7 @@ export async function runShell(runner: Runner, io: ShellIo): Promise<number> {
     }
   })
   const redraw = (): void => {
+    if (leaving) return
     rl.setPrompt(prompt())
     if (busy === null) rl.prompt(true)
   }
@@ -120,6 +124,7 @@ export async function runShell(runner: Runner, io: ShellIo): Promise<number> {
   let running = false
   return new Promise<number>((resolve) => {
     const finish = async (): Promise<void> => {
+      leaving = true
       rl.close()
       await session.close().catch(() => {})
       resolve(lastCode)
@@ -153,7 +158,7 @@ export async function runShell(runner: Runner, io: ShellIo): Promise<number> {
       rl.prompt()
     })
     rl.on('close', () => {
-      if (!runner.quitRequested) {
+      if (!leaving) {
         io.stdout.write('\n')
         void finish()
       }
