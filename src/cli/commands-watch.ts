@@ -2,7 +2,7 @@
  * Watches from the shell: zkCli's addWatch, removewatches and printwatches, and `watch`, which
  * follows a node's data or children live until Ctrl-C.
  */
-import { type Stat, type WatchedEvent, type WatcherTypeName, ZooKeeperError } from '../index.js'
+import { type StateChange, type Stat, type WatchedEvent, type WatcherTypeName, ZooKeeperError } from '../index.js'
 import { type ParsedArgs, UsageError, intFlag } from './args.js'
 import { type Command, type CommandContext, arg, usageOf } from './command.js'
 import { childrenText, compareNames, dataJson } from './format.js'
@@ -111,6 +111,21 @@ async function follow(ctx: CommandContext, args: ParsedArgs): Promise<void> {
   const path = arg(args, 0)
   const children = args.flags.has('c')
   const limit = intFlag(args, 'n', 0, 0)
+  // Say when the follow is blind (suspended, lost) and when it sees again.
+  const zk = await ctx.session.zk(ctx.signal, { forever: true })
+  const onState = (change: StateChange): void => {
+    if (ctx.json) ctx.out(`${JSON.stringify({ event: 'state', state: change.state, reason: change.reason, time: new Date().toISOString() })}\n`)
+    else ctx.out(`-- connection ${change.state}: ${change.reason}\n`)
+  }
+  zk.on('state', onState)
+  try {
+    await followLoop(ctx, path, children, limit)
+  } finally {
+    zk.off('state', onState)
+  }
+}
+
+async function followLoop(ctx: CommandContext, path: string, children: boolean, limit: number): Promise<void> {
   const seen: Seen = { version: null }
   let label = 'Current'
   let events = 0

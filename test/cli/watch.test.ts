@@ -2,11 +2,12 @@
  * `watch`: a node's data or children followed live through one-shot watches re-armed after each
  * event, across a server restart, until -n events or Ctrl-C.
  */
+import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClient } from '../../src/index.js'
 import { TestingServer } from '../../src/testing/index.js'
 import { chrootClient } from '../support/zk.js'
-import { start } from './helpers.js'
+import { MAIN, start } from './helpers.js'
 
 describe('watch', () => {
   it('prints the data now and after every change, deletion and re-creation; -n stops after that many', async () => {
@@ -50,6 +51,26 @@ describe('watch', () => {
     expect(await live.done).toMatchObject({ code: 130, stderr: 'watch: cancelled\n' })
   })
 
+  it('the executable stops a one-shot watch on SIGINT (Ctrl-C) with exit code 130', async () => {
+    const { client, connectString } = await chrootClient()
+    await client.create('/w', 'a')
+    const child = spawn(process.execPath, [...MAIN, '-server', connectString, 'watch', '/w'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()))
+    await new Promise<void>((resolve, reject) => {
+      child.on('error', reject)
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString()
+        if (out.includes('Current /w')) resolve()
+      })
+    })
+    child.kill('SIGINT')
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))
+    expect(code).toBe(130)
+    expect(err).toBe('watch: cancelled\n')
+  })
+
   describe('across a server restart', () => {
     let server: TestingServer
     beforeAll(async () => {
@@ -71,7 +92,25 @@ describe('watch', () => {
         await writer.connected({ timeout: 20_000 })
         await writer.setData('/w', 'after')
         const r = await live.done
-        expect(r.stdout).toBe('Current /w version=0: before\nNodeDataChanged /w version=1: after\n')
+        expect(r.stdout).toMatch(/^Current \/w version=0: before\n-- connection suspended: .*\n-- connection reconnected: .*\nNodeDataChanged \/w version=1: after\n$/)
+      } finally {
+        await writer.close()
+      }
+    })
+
+    it('re-arms on a new session after the old one is lost, printing what changed meanwhile', async () => {
+      const live = start(['-server', server.connectString, '-timeout', '1500', 'watch', '-n', '1', '/w2'])
+      await live.until(/Current \/w2 \(does not exist\)\n/)
+      await server.stop()
+      await live.until(/-- connection lost: /)
+      await server.restart()
+      const writer = createClient(server.connectString)
+      try {
+        await writer.connected({ timeout: 20_000 })
+        await writer.create('/w2', 'new')
+        const r = await live.done
+        // Re-read on the new session either before the create (then the create fires) or after it.
+        expect(r.stdout).toMatch(/-- connection reconnected: .*\n(NodeCreated|Resync) \/w2 version=0: new\n$/)
       } finally {
         await writer.close()
       }
