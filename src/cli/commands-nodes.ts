@@ -3,11 +3,21 @@
  * getEphemerals, with zkCli's flags and output (and `--json` on the reads).
  */
 import { type CreateModeName, NoNodeError, type Stat } from '../index.js'
-import { UsageError, intFlag } from './args.js'
+import { type ParsedArgs, UsageError, intFlag } from './args.js'
 import { type Command, type CommandContext, arg } from './command.js'
 import { childrenText, dataJson, hexDump, jsonText, parseAcl, statJson, statText } from './format.js'
 import { CliError } from './session.js'
 import { walkTree } from './walk.js'
+
+/**
+ * zkCli 3.4's `ls path watch` (and get, stat): any second argument means -w, with zkCli's
+ * deprecation notice on stderr.
+ */
+function legacyWatch(ctx: CommandContext, args: ParsedArgs, name: string): void {
+  if (args.positional.length < 2) return
+  ctx.err(`'${name} path [watch]' has been deprecated. Please use '${name} [-w] path' instead.\n`)
+  args.flags.set('w', true)
+}
 
 /** Prints `value` as JSON when asked, else `text()`. */
 function emit(ctx: CommandContext, value: () => unknown, text: () => string): void {
@@ -21,8 +31,10 @@ const ls: Command = {
   flags: { s: 'flag', w: 'flag', R: 'flag' },
   json: true,
   minArgs: 1,
+  maxArgs: 2,
   pathArgs: [0],
   async run(ctx, args) {
+    legacyWatch(ctx, args, 'ls')
     const path = arg(args, 0)
     const zk = await ctx.session.zk(ctx.signal)
     const call = ctx.session.call(ctx.signal)
@@ -50,8 +62,10 @@ const get: Command = {
   flags: { s: 'flag', w: 'flag', b: 'flag', x: 'flag' },
   json: true,
   minArgs: 1,
+  maxArgs: 2,
   pathArgs: [0],
   async run(ctx, args) {
+    legacyWatch(ctx, args, 'get')
     const path = arg(args, 0)
     const zk = await ctx.session.zk(ctx.signal)
     const call = ctx.session.call(ctx.signal)
@@ -180,8 +194,10 @@ const stat: Command = {
   flags: { w: 'flag' },
   json: true,
   minArgs: 1,
+  maxArgs: 2,
   pathArgs: [0],
   async run(ctx, args) {
+    legacyWatch(ctx, args, 'stat')
     const path = arg(args, 0)
     const zk = await ctx.session.zk(ctx.signal)
     const call = ctx.session.call(ctx.signal)

@@ -54,6 +54,14 @@ describe('ls', () => {
     expect(r.stdout).toContain('[b, c]\n')
     expect(r.stdout).toContain('\nWATCHER::\n\nWatchedEvent state:SyncConnected type:NodeChildrenChanged path:/a\n')
   })
+
+  it("accepts zkCli 3.4's `ls path watch` with zkCli's deprecation notice", async () => {
+    const { s } = await tree()
+    const r = await piped(s, ['ls /a watch', 'create /a/new'])
+    expect(r.stderr).toContain("'ls path [watch]' has been deprecated. Please use 'ls [-w] path' instead.\n")
+    expect(r.stdout).toContain('type:NodeChildrenChanged path:/a\n')
+    expect(await run(s, 'ls', '/a', 'b', 'c')).toMatchObject({ code: 1, stderr: 'ls [-s] [-w] [-R] path\n' })
+  })
 })
 
 describe('get, set, stat', () => {
