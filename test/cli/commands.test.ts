@@ -245,6 +245,7 @@ describe('invocation and failures', () => {
     expect(await zkwire(['-bogus'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown option -bogus') })
     expect(await zkwire(['--help'])).toMatchObject({ code: 0, stdout: expect.stringContaining('usage: zkwire [-server') })
     expect((await run(s, 'help')).stdout).toContain('\tls [-s] [-w] [-R] path\n')
+    expect((await run(s, 'help', 'grep')).stdout).toMatch(/^grep \[-i\] \[-l\] \[-F\] path text\n {2}print the data lines .*\n {2}--json: output as JSON\n$/)
     expect((await run(s, 'version')).stdout).toMatch(/^zkwire CLI version: \d+\.\d+\.\d+/)
     expect((await run(s, 'ls', '--json', '--', '/')).stdout).toContain('"children"')
     expect(await run(s, 'set', '--json', '/a', 'x')).toMatchObject({ code: 1, stderr: expect.stringContaining('Unrecognized option: --json') })

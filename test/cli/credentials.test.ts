@@ -46,6 +46,11 @@ describe('SASL', () => {
     expect(flag.stdout).toContain('sasl: alice\n')
   })
 
+  it('dump / leaves out ZooKeeper\'s own /zookeeper (this fresh server has nothing else)', async () => {
+    const r = await zkwire(['-server', server.connectString, 'dump', '/'])
+    expect(JSON.parse(r.stdout).nodes.map((n: { path: string }) => n.path)).toEqual(['/'])
+  })
+
   it('a wrong password fails with exit code 1 and says authentication failed', async () => {
     const r = await zkwire(['-server', server.connectString, '-timeout', '10000', '-sasl-user', 'alice', '-sasl-password', 'wrong', 'ls', '/'])
     expect(r.code).toBe(1)

@@ -84,8 +84,9 @@ describe('dump and load', () => {
     await client.setACL('/app/workers/w1', [{ id: { scheme: 'world', id: 'anyone' }, perms: Perms.READ | Perms.ADMIN }])
     const dir = await mkdtemp(join(tmpdir(), 'zkwire-cli-'))
     // In the shell, > redirects a command's output to a file.
-    const r = await zkwire(['-server', s], { input: 'dump / > all.json\n', cwd: dir })
-    expect(r).toMatchObject({ code: 0, stderr: '' })
+    const r = await zkwire(['-server', s], { input: 'dump / > all.json\nls / > ls.txt\nls /app >> ls.txt\n', cwd: dir })
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' })
+    expect(await readFile(join(dir, 'ls.txt'), 'utf8')).toBe('[app, other]\n[config, workers]\n')
     const dump = JSON.parse(await readFile(join(dir, 'all.json'), 'utf8'))
     expect(dump).toMatchObject({ format: 'zkwire-dump', version: 1, root: '/' })
     expect(dump.nodes.find((n: { path: string }) => n.path === '/other')).toMatchObject({ data: '/v8=', encoding: 'base64', kind: 'persistent' })
