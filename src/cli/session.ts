@@ -3,7 +3,7 @@
  * it), opened lazily so commands that need no session (four-letter words, `help`) never wait for
  * one, and the connection state as zkCli's prompt names it.
  */
-import { type ConnectionState, type StateChange, type WatchedEvent, type ZooKeeperClient, createClient } from '../index.js'
+import { ConnectionLossError, type ConnectionState, type StateChange, type WatchedEvent, type ZooKeeperClient, createClient } from '../index.js'
 import type { Invocation } from './invocation.js'
 
 /** A failure the shell reports as `message` on stderr, with an exit code (1 as zkCli, 127 for an unknown command). */
@@ -89,14 +89,17 @@ export class CliSession {
    */
   async zk(signal?: AbortSignal, wait: { forever?: boolean } = {}): Promise<ZooKeeperClient> {
     if (this.client === null || this.client.state === 'closed') {
-      if (this.closedByUser || this.client !== null) throw new CliError('Not connected (use connect to open a new session)')
+      if (this.closedByUser) throw new CliError('Not connected (use connect to open a new session)')
+      if (this.client !== null) throw new CliError('Not connected: the client closed (after an authentication failure?); use connect to open a new session')
       this.connect()
     }
     const client = this.client!
     try {
       await client.connected({ ...(wait.forever === true ? {} : { timeout: this.invocation.timeout }), ...(signal === undefined ? {} : { signal }) })
     } catch (error) {
-      if (signal?.aborted) throw error
+      // The wait timed out (ConnectionLossError); other failures (the client closed after an
+      // authentication failure, Ctrl-C) say what happened themselves.
+      if (!(error instanceof ConnectionLossError) || signal?.aborted) throw error
       throw new CliError(`could not connect to ${this.server} within ${this.invocation.timeout} ms (state ${this.stateLabel}); check -server and that ZooKeeper is up`)
     }
     return client
