@@ -131,6 +131,16 @@ describe('dump and load', () => {
   })
 })
 
+describe('--json of the other reads', () => {
+  it('getEphemerals and config parse back', async () => {
+    const { s } = await tree()
+    const r = await zkwire(['-server', s, '--json'], { input: 'create -e /app/mine\ngetEphemerals /app\nconfig\n' })
+    const [ephemerals, config] = r.stdout.split(/\n(?=\{)/).map((t) => JSON.parse(t))
+    expect(ephemerals).toEqual({ prefix: '/app', paths: ['/app/mine'] })
+    expect(config).toEqual({ config: '', connectString: '', version: '' })
+  })
+})
+
 describe('four-letter words', () => {
   it('srvr, mntr, ruok, cons, conf, isro and 4lw, in text and JSON', async () => {
     const s = sharedServer()
@@ -145,6 +155,10 @@ describe('four-letter words', () => {
     expect(JSON.parse(await ok(s, 'conf', '--json')).clientPort).toBe(Number(s.split(':')[1]))
     expect(await ok(s, 'isro')).toBe('rw\n')
     expect(await ok(s, '4lw', 'stat')).toMatch(/Mode: standalone/)
+    expect(JSON.parse(await ok(s, '4lw', '--json', 'stat')).answer).toMatch(/Mode: standalone/)
+    expect(JSON.parse(await ok(s, 'isro', '--json'))).toEqual({ readOnly: false, answer: 'rw' })
+    expect(Object.keys(JSON.parse(await ok(s, 'envi', '--json')))).toContain('java.version')
+    expect(JSON.parse(await ok(s, 'wchs', '--json')).lines.length).toBeGreaterThan(0)
     expect(await run(s, '4lw', 'nope')).toMatchObject({ code: 1, stderr: expect.stringContaining('unknown four-letter word') })
   })
 
