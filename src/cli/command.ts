@@ -25,6 +25,8 @@ export interface CommandContext {
   runLine(line: string): Promise<number>
   /** Ends the shell once the command returns (`quit`). */
   quit(): void
+  /** Runs `check` once the command has printed its output; it may throw to fail the command. */
+  after(check: () => void): void
 }
 
 /** One command of the shell. */

@@ -7,7 +7,7 @@ import { type ParsedArgs, UsageError, intFlag } from './args.js'
 import { type Command, type CommandContext, arg } from './command.js'
 import { childrenText, dataJson, hexDump, jsonText, parseAcl, statJson, statText } from './format.js'
 import { CliError } from './session.js'
-import { walkTree } from './walk.js'
+import { Unreadable, walkTree } from './walk.js'
 
 /**
  * zkCli 3.4's `ls path watch` (and get, stat): any second argument means -w, with zkCli's
@@ -40,7 +40,9 @@ const ls: Command = {
     const call = ctx.session.call(ctx.signal)
     const watcher = args.flags.has('w') ? ctx.session.printingWatcher : undefined
     if (args.flags.has('R')) {
-      const tree = await walkTree(zk, path, { ...call, ...(watcher === undefined ? {} : { watcher }) })
+      const unreadable = new Unreadable()
+      const tree = await walkTree(zk, path, { ...call, ...(watcher === undefined ? {} : { watcher }), onUnreadable: unreadable.onUnreadable })
+      ctx.after(() => unreadable.check((m) => new CliError(m)))
       const paths = [...tree.zkCliOrder()].map((n) => n.path)
       emit(ctx, () => ({ path, paths }), () => paths.map((p) => `${p}\n`).join(''))
       return

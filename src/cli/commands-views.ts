@@ -6,11 +6,16 @@ import { basename } from '../index.js'
 import { type ParsedArgs, UsageError, intFlag } from './args.js'
 import { type Command, type CommandContext, arg } from './command.js'
 import { jsonText } from './format.js'
-import { type WalkedNode, type WalkedTree, walkTree } from './walk.js'
+import { CliError } from './session.js'
+import { Unreadable, type WalkedNode, type WalkedTree, walkTree } from './walk.js'
 
+/** Walks for a view; nodes it may not read are left out, and reported once the view is printed. */
 async function walk(ctx: CommandContext, path: string, options: { data?: boolean; maxDepth?: number } = {}): Promise<WalkedTree> {
   const zk = await ctx.session.zk(ctx.signal)
-  return walkTree(zk, path, { ...ctx.session.call(ctx.signal), ...options })
+  const unreadable = new Unreadable()
+  const tree = await walkTree(zk, path, { ...ctx.session.call(ctx.signal), ...options, onUnreadable: unreadable.onUnreadable })
+  ctx.after(() => unreadable.check((m) => new CliError(m)))
+  return tree
 }
 
 function depthFlag(args: ParsedArgs): number | undefined {

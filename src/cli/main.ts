@@ -4,6 +4,12 @@
  */
 import { runCli } from './cli.js'
 
+// Output piped into `head` and the like: a reader that left is not an error of the command.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0)
+  throw error
+})
+
 const controller = new AbortController()
 // In one-shot mode Ctrl-C cancels the command (a `watch`, a long walk); the shell handles its own.
 process.on('SIGINT', () => controller.abort(new Error('interrupted')))

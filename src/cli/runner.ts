@@ -77,6 +77,7 @@ export class Runner {
       const args = parseFlags(rest, command.flags ?? {}, command.json === true)
       checkArity(command, args)
       if (redirect !== undefined) fd = openSync(resolve(this.output.cwd, redirect.file), redirect.append ? 'a' : 'w')
+      const checks: (() => void)[] = []
       const out = fd === null ? (text: string) => this.output.stdout(text) : (text: string) => void writeSync(fd!, text)
       const ctx: CommandContext = {
         session: this.session,
@@ -93,8 +94,10 @@ export class Runner {
         quit: () => {
           this.quitRequested = true
         },
+        after: (check) => void checks.push(check),
       }
       await command.run(ctx, args)
+      for (const check of checks) check()
       // A command that ends on Ctrl-C (watch) was cancelled all the same.
       if (signal.aborted) throw signal.reason
       return 0

@@ -3,7 +3,7 @@
  * flight at once (the session pipelines them), a node deleted while the walk runs is left out,
  * and children are sorted as zkCli sorts them so every view prints in a stable order.
  */
-import { NoNodeError, type Stat, type WatchedEvent, type ZooKeeperClient, joinPath } from '../index.js'
+import { NoAuthError, NoNodeError, type Stat, type WatchedEvent, type ZooKeeperClient, joinPath } from '../index.js'
 import { compareNames } from './format.js'
 
 /** One node of a walked subtree. */
@@ -30,6 +30,11 @@ export interface WalkOptions {
   timeout: number
   /** Most reads in flight (default 64). */
   concurrency?: number
+  /**
+   * Called for a node below the root that this session may not read (NoAuthError); the node and
+   * its subtree are left out and the walk goes on. Without it, such a node fails the walk.
+   */
+  onUnreadable?: (path: string, error: Error) => void
 }
 
 /** A walked subtree: its nodes by path. The root is always present (a missing root rejects with NoNodeError). */
@@ -65,6 +70,24 @@ export class WalkedTree {
       for (const child of children) yield* visit(tree, child)
     }
     yield* visit(this, root)
+  }
+}
+
+/**
+ * Collects the nodes a walk could not read, to report them on stderr after the output and fail
+ * the command (exit code 1), as `find` does with directories it may not enter.
+ */
+export class Unreadable {
+  readonly paths: string[] = []
+  readonly onUnreadable = (path: string): void => {
+    this.paths.push(path)
+  }
+
+  /** Throws a CliError-like failure naming the unreadable nodes, if there were any. */
+  check(fail: (message: string) => Error): void {
+    if (this.paths.length === 0) return
+    const some = this.paths.sort().slice(0, 5).join(', ')
+    throw fail(`NoAuthError: not permitted to read ${this.paths.length} node(s), left out with their subtrees: ${some}${this.paths.length > 5 ? ', ...' : ''}`)
   }
 }
 
@@ -111,6 +134,7 @@ export async function walkTree(zk: ZooKeeperClient, root: string, options: WalkO
       } catch (error) {
         // Deleted between being listed and being read: not part of the tree any more.
         if (error instanceof NoNodeError && path !== root) return
+        if (error instanceof NoAuthError && path !== root && options.onUnreadable !== undefined) return options.onUnreadable(path, error)
         throw error
       }
     }

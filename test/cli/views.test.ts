@@ -37,6 +37,16 @@ describe('tree', () => {
     expect(t.children[0].children[0]).toEqual({ name: 'db', path: '/app/config/db', numChildren: 0, children: [] })
   })
 
+  it('leaves out nodes it may not read, prints the rest, then names them on stderr with exit code 1', async () => {
+    const { client, s } = await tree()
+    await client.create('/app/locked', null, { acl: [{ id: digestId('bob', 'pw'), perms: Perms.ALL }] })
+    const r = await run(s, 'tree', '/app')
+    expect(r.stdout).toBe('/app\n├── config\n│   └── db\n└── workers\n    └── w1\n')
+    expect(r).toMatchObject({ code: 1, stderr: 'NoAuthError: not permitted to read 1 node(s), left out with their subtrees: /app/locked\n' })
+    expect((await run(s, 'ls', '-R', '/app')).stdout).toBe('/app\n/app/config\n/app/workers\n/app/config/db\n/app/workers/w1\n')
+    expect(await zkwire(['-server', s, '-auth', 'digest:bob:pw', 'find', '/', 'locked'])).toMatchObject({ code: 0, stdout: '/app/locked\n' })
+  })
+
   it('a missing root is exit code 1', async () => {
     const { s } = await tree()
     expect(await run(s, 'tree', '/nope')).toMatchObject({ code: 1, stderr: expect.stringMatching(/^NoNodeError: \/nope/) })
