@@ -113,6 +113,12 @@ async function load(ctx: CommandContext, file: string, to: string | undefined, o
   const nodes = d.nodes.filter((n) => n.kind !== 'ephemeral').map((n) => ({ ...n, path: target(n.path, d.root, root) }))
   const prepared = nodes.map((n) => {
     validatePath(n.path)
+    // A reader without ADMIN permission gets digest ids as `user:x` (the server hides the hash):
+    // loading that would lock everyone out of the copy.
+    const hidden = keepAcl ? n.acl.find((a) => a.scheme === 'digest' && a.id.endsWith(':x')) : undefined
+    if (hidden !== undefined) {
+      throw new CliError(`${file}: the ACL of ${n.path} has the digest ${hidden.id}, which the server hid because the dumping session lacked ADMIN permission; dump again with credentials that have it (-auth), or load with -A to ignore the ACLs`)
+    }
     let acl: ACL[] | undefined
     try {
       acl = keepAcl && n.acl.length > 0 ? parseAcl(n.acl.map((a) => `${a.scheme}:${a.id}:${a.perms}`).join(',')) : undefined

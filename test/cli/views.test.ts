@@ -130,6 +130,18 @@ describe('dump and load', () => {
     await ok(s, 'load', '-A', file, '/open')
     expect((await client.getACL('/open')).acl[0]!.id).toEqual({ scheme: 'world', id: 'anyone' })
 
+    // Dumped without ADMIN permission, a digest id reads bob:x: refused, not restored as a lock-out.
+    await client.create('/guarded', 'g', { acl: [{ id: digestId('bob', 'pw'), perms: Perms.ALL }, { id: { scheme: 'world', id: 'anyone' }, perms: Perms.READ }] })
+    const guarded = join(dir, 'guarded.json')
+    await ok(s, 'dump', '/guarded', guarded)
+    expect(await run(s, 'load', guarded, '/guarded-copy')).toMatchObject({ code: 1, stderr: expect.stringContaining('has the digest bob:x, which the server hid') })
+    await ok(s, 'load', '-A', guarded, '/guarded-copy')
+    const withAdmin = join(dir, 'guarded-admin.json')
+    await zkwire(['-server', s, '-auth', 'digest:bob:pw', 'dump', '/guarded', withAdmin])
+    await zkwire(['-server', s, '-auth', 'digest:bob:pw', 'load', withAdmin, '/guarded-copy2'])
+    expect((await client.getACL('/guarded-copy2')).acl[1]).toEqual({ id: { scheme: 'world', id: 'anyone' }, perms: Perms.READ })
+    expect(await zkwire(['-server', s, '-auth', 'digest:bob:pw', 'getAcl', '/guarded-copy2'])).toMatchObject({ stdout: `'digest,'${digestId('bob', 'pw').id}\n: cdrwa\n'world,'anyone\n: r\n` })
+
     await writeFile(join(dir, 'bad.json'), '{"nodes": 1}')
     expect(await run(s, 'load', join(dir, 'bad.json'))).toMatchObject({ code: 1, stderr: expect.stringContaining('is not a zkwire dump') })
     await writeFile(join(dir, 'text.json'), 'hello')
