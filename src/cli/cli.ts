@@ -9,7 +9,6 @@ import { INVOCATION_USAGE, parseInvocation } from './invocation.js'
 import { Runner } from './runner.js'
 import { CliSession } from './session.js'
 import { runShell } from './shell.js'
-import { COMMANDS } from './runner.js'
 
 /** What {@link runCli} reads and writes. */
 export interface CliIo {
@@ -44,10 +43,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   if (invocation.version) return runner.runWords(['version'], new AbortController().signal)
   if (invocation.command === null) return runShell(runner, io)
   try {
-    const words = invocation.command
-    // A one-shot `watch` has no Ctrl-C of a shell to stop it but the process's own, wired to the signal.
-    return await runner.runWords(words, io.signal ?? new AbortController().signal)
+    // A one-shot command (a `watch`, a long walk) is cancelled by the process's own Ctrl-C, wired to the signal.
+    return await runner.runWords(invocation.command, io.signal ?? new AbortController().signal)
   } finally {
-    if (COMMANDS.has(invocation.command[0]!)) await session.close().catch(() => {})
+    await session.close().catch(() => {})
   }
 }

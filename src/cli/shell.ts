@@ -125,6 +125,8 @@ export async function runShell(runner: Runner, io: ShellIo): Promise<number> {
   return new Promise<number>((resolve) => {
     const finish = async (): Promise<void> => {
       leaving = true
+      // Ctrl-D in the middle of a command ends the command first.
+      busy?.abort(new Error('the shell is closing'))
       rl.close()
       await session.close().catch(() => {})
       resolve(lastCode)
@@ -154,6 +156,7 @@ export async function runShell(runner: Runner, io: ShellIo): Promise<number> {
       }
       // At the prompt, Ctrl-C drops the line being typed, as in bash.
       io.stdout.write('^C\n')
+      rl.write(null, { ctrl: true, name: 'e' })
       rl.write(null, { ctrl: true, name: 'u' })
       rl.prompt()
     })
