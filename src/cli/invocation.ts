@@ -17,6 +17,11 @@ export interface Invocation {
   json: boolean
   /** SASL DIGEST-MD5 credentials (`-sasl-user`, `-sasl-password` or `ZKWIRE_SASL_PASSWORD`). */
   sasl?: { username: string; password: string }
+  /**
+   * TLS (`-tls`, or any of `-tls-ca`, `-tls-cert`, `-tls-key`): PEM file paths; without `ca` the
+   * system's certificate authorities verify the server.
+   */
+  tls?: { ca?: string; cert?: string; key?: string }
   /** Credentials to present from the first connection on (`-auth scheme:credentials`, repeatable). */
   auth: { scheme: string; auth: string }[]
   /** `-h`/`--help` was given. */
@@ -29,7 +34,8 @@ export interface Invocation {
 
 /** The invocation's usage text. */
 export const INVOCATION_USAGE = `usage: zkwire [-server host:port[,host:port...][/chroot]] [-timeout ms] [-r]
-              [-auth scheme:credentials] [-sasl-user name [-sasl-password pw]] [--json]
+              [-auth scheme:credentials] [-sasl-user name [-sasl-password pw]]
+              [-tls] [-tls-ca file] [-tls-cert file -tls-key file] [--json]
               [command [args...]]
   Without a command, an interactive shell. Type 'help' in it for the commands.
   -server    the ensemble to connect to (default localhost:2181)
@@ -37,6 +43,8 @@ export const INVOCATION_USAGE = `usage: zkwire [-server host:port[,host:port...]
   -r         accept read-only servers
   -auth      credentials to present on every connection, e.g. digest:user:password
   -sasl-user SASL DIGEST-MD5 user; the password comes from -sasl-password or ZKWIRE_SASL_PASSWORD
+  -tls       connect with TLS (to the servers' secureClientPort); -tls-ca the CA's PEM file
+             (default: the system's CAs), -tls-cert and -tls-key a client certificate for mutual TLS
   --json     JSON output for read commands (the same as --json on each of them)
 `
 
@@ -89,6 +97,22 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv)
       case '--sasl-password':
         saslPassword = value()
         break
+      case '-tls':
+      case '--tls':
+        inv.tls ??= {}
+        break
+      case '-tls-ca':
+      case '--tls-ca':
+        inv.tls = { ...inv.tls, ca: value() }
+        break
+      case '-tls-cert':
+      case '--tls-cert':
+        inv.tls = { ...inv.tls, cert: value() }
+        break
+      case '-tls-key':
+      case '--tls-key':
+        inv.tls = { ...inv.tls, key: value() }
+        break
       case '-h':
       case '-help':
       case '--help':
@@ -102,6 +126,9 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv)
         inv.command = argv.slice(i)
         i = argv.length
     }
+  }
+  if (inv.tls !== undefined && (inv.tls.cert === undefined) !== (inv.tls.key === undefined)) {
+    throw new UsageError('-tls-cert and -tls-key go together: the client certificate and its private key (PEM files)')
   }
   if (saslUser !== undefined) {
     if (saslPassword === undefined) throw new UsageError('-sasl-user needs a password: -sasl-password, or the environment variable ZKWIRE_SASL_PASSWORD')

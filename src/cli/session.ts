@@ -4,6 +4,8 @@
  * one, and the connection state as zkCli's prompt names it.
  */
 import { ConnectionLossError, type ConnectionState, type StateChange, type WatchedEvent, type ZooKeeperClient, createClient } from '../index.js'
+import { readFileSync } from 'node:fs'
+import type { ConnectionOptions } from 'node:tls'
 import type { Invocation } from './invocation.js'
 
 /** A failure the shell reports as `message` on stderr, with an exit code (1 as zkCli, 127 for an unknown command). */
@@ -24,6 +26,22 @@ const STATE_LABELS: Record<ConnectionState | 'initial', string> = {
   closed: 'CLOSED',
 }
 
+/** Reads the PEM files of the TLS flags; CliError naming the file that cannot be read. */
+function tlsOptions(files: NonNullable<Invocation['tls']>): ConnectionOptions {
+  const read = (flag: string, file: string | undefined): Buffer | undefined => {
+    if (file === undefined) return undefined
+    try {
+      return readFileSync(file)
+    } catch (error) {
+      throw new CliError(`${flag} ${file}: ${(error as Error).message}`)
+    }
+  }
+  const ca = read('-tls-ca', files.ca)
+  const cert = read('-tls-cert', files.cert)
+  const key = read('-tls-key', files.key)
+  return { ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }) }
+}
+
 /** The connection of a shell or a one-shot command. */
 export class CliSession {
   private client: ZooKeeperClient | null = null
@@ -31,6 +49,8 @@ export class CliSession {
   private readonly stateListeners = new Set<(label: string, change: StateChange | null) => void>()
   /** The connect string of the current (or next) connection. */
   server: string
+  /** Why the last connection attempt failed (from the client's log), to explain a connect timeout. */
+  private lastAttemptFailure: string | null = null
   /** zkCli's `printwatches`: whether watch events of `-w` reads are printed. */
   printWatches = true
 
@@ -69,7 +89,11 @@ export class CliSession {
     this.server = server
     this.closedByUser = false
     const inv = this.invocation
+    this.lastAttemptFailure = null
+    const noop = (): void => {}
     const client = createClient(server, {
+      ...(inv.tls === undefined ? {} : { tls: tlsOptions(inv.tls) }),
+      logger: { debug: noop, info: noop, error: noop, warn: (message) => (this.lastAttemptFailure = message) },
       sessionTimeout: inv.timeout,
       readOnly: inv.readOnly,
       ...(inv.sasl === undefined ? {} : { sasl: { mechanism: 'DIGEST-MD5' as const, ...inv.sasl } }),
@@ -100,7 +124,8 @@ export class CliSession {
       // The wait timed out (ConnectionLossError); other failures (the client closed after an
       // authentication failure, Ctrl-C) say what happened themselves.
       if (!(error instanceof ConnectionLossError) || signal?.aborted) throw error
-      throw new CliError(`could not connect to ${this.server} within ${this.invocation.timeout} ms (state ${this.stateLabel}); check -server and that ZooKeeper is up`)
+      const last = this.lastAttemptFailure === null ? '' : `; last ${this.lastAttemptFailure}`
+      throw new CliError(`could not connect to ${this.server} within ${this.invocation.timeout} ms (state ${this.stateLabel})${last}; check -server and that ZooKeeper is up`)
     }
     return client
   }

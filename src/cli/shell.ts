@@ -118,7 +118,12 @@ export async function runShell(runner: Runner, io: ShellIo): Promise<number> {
     redraw()
   })
   io.stdout.write(`Connecting to ${session.server}\nWelcome to zkwire! Type help for the commands; Tab completes, Ctrl-C cancels, Ctrl-D leaves.\n`)
-  session.connect()
+  try {
+    session.connect()
+  } catch (error) {
+    // Unusable options (TLS material node:tls refuses): said now, and again by each command.
+    io.stdout.write(`${(error as Error).name}: ${(error as Error).message}\n`)
+  }
 
   const queue: string[] = []
   let running = false
