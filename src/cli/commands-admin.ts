@@ -122,7 +122,8 @@ function parseColonLines(text: string): Record<string, string> {
 async function sendWord(ctx: CommandContext, word: FourLetterWord, given: string | undefined): Promise<string> {
   const { host, port } = target(ctx, given)
   try {
-    return await fourLetterWord(host, port, word, { timeoutMs: Math.min(ctx.session.invocation.timeout, 10_000), signal: ctx.signal })
+    const hostPort = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+    return await fourLetterWord(hostPort, word, { timeout: Math.min(ctx.session.invocation.timeout, 10_000), signal: ctx.signal })
   } catch (error) {
     if (ctx.signal.aborted) throw ctx.signal.reason
     throw new CliError(`${word} to ${host}:${port} failed: ${(error as Error).message}`)
