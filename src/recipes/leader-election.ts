@@ -17,6 +17,9 @@ import { validatePath } from '../common/paths.js'
 import type { StateChange } from '../session/state.js'
 import { backOff, clientClosedError, type Deferred, deferred, isRetryable, isWritable, retrying, sleep, whenWritable } from './connection.js'
 import { findProtectedNode, protectedCreate } from './protected-create.js'
+import type { Op, OpResult } from '../client/transaction.js'
+import type { CallOptions } from '../client/types.js'
+import { guardedMulti } from './locks/hold.js'
 import { basename, joinPath } from '../common/paths.js'
 
 /** Curator LeaderLatch's `LOCK_NAME`: the part of a candidate's name before its sequence. */
@@ -48,6 +51,12 @@ export interface Leadership {
   participantId: string
   /** Aborted when this term ends (resign, suspension, session loss, close). */
   signal: AbortSignal
+  /**
+   * Commits `ops` in one multi with a check that the leader's node still exists unchanged, so the
+   * server refuses the writes of a deposed leader (see `isFencedError`). Resolves with the results
+   * of `ops`.
+   */
+  guard(ops: readonly Op[], options?: CallOptions): Promise<OpResult[]>
 }
 
 /** A candidate, as {@link LeaderElection.participants} lists them. */
@@ -397,7 +406,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
       // The connection changed (or a resign came) while we looked: look again, not lead on old news.
       if (epoch !== this.epoch || !isWritable(this.client.state) || this.resignRequests.length > 0 || this.closing !== null) return false
       this.unwatch()
-      this.becomeLeader(stat.czxid, node)
+      this.becomeLeader(stat.czxid, node, stat.version)
       return true
     }
     this.stepDown('another candidate is first')
@@ -459,10 +468,11 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
 
   // ---------------------------------------------------------------- leadership
 
-  private becomeLeader(token: bigint, node: CandidateNode): void {
+  private becomeLeader(token: bigint, node: CandidateNode, version: number): void {
     if (this.term !== null) return
     const controller = new AbortController()
-    const leadership: Leadership = { token, path: node.path, participantId: this.participantId, signal: controller.signal }
+    const guard = (ops: readonly Op[], options?: CallOptions): Promise<OpResult[]> => guardedMulti(this.client, node.path, version, ops, options)
+    const leadership: Leadership = { token, path: node.path, participantId: this.participantId, signal: controller.signal, guard }
     this.term = { leadership, controller }
     for (const waiter of this.leaderWaiters) waiter.resolve(leadership)
     this.leaderWaiters.clear()
