@@ -13,7 +13,7 @@ import type { ZooKeeperClient } from '../client/client.js'
 import { checkInteger, describe } from '../common/check.js'
 import { InvalidArgumentError, NodeExistsError, NoNodeError } from '../common/errors.js'
 import { joinPath, validatePath } from '../common/paths.js'
-import { isRetryable, whenWritable } from './connection.js'
+import { isRetryable, isWritable, whenWritable } from './connection.js'
 import { type AcquireOptions, Waker, acquireSignal, checkAcquireOptions, defaultNodeData, deleteQuietly, removeOwnNode } from './locks/internals.js'
 import { createWithParents } from './mkdirp.js'
 
@@ -99,7 +99,9 @@ export class DoubleBarrier {
       }
     } catch (error) {
       const failure = signal.aborted ? signal.reason : error
-      await this.dropNode()
+      // Waits for the delete only while connected; otherwise it runs once the connection is back.
+      const dropping = this.dropNode()
+      if (isWritable(this.client.state)) await dropping
       throw failure
     } finally {
       done()

@@ -227,3 +227,20 @@ describe('holder signal and guarded writes', () => {
     await lock.release()
   })
 })
+
+describe('Mutex re-entrancy queue', () => {
+  test('a second acquire of one object waiting behind a first honours its own timeout', async () => {
+    const { client, connectString } = await chrootClient()
+    const holder = await new Mutex(await connect(connectString), '/lock').acquire()
+    const m = new Mutex(client, '/lock')
+    const first = m.acquire() // waits for the holder, without a timeout
+    await expect(m.acquire({ timeout: 150 })).rejects.toBeInstanceOf(AcquireTimeoutError)
+    await holder.release()
+    const a = await first
+    const b = await m.acquire({ timeout: 1_000 }) // re-entrant now
+    expect(b.path).toBe(a.path)
+    await a.release()
+    await b.release()
+    expect(await m.participantNodes()).toEqual([])
+  })
+})

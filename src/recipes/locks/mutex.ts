@@ -36,6 +36,25 @@ export function checkData(value: unknown, where: string): DataInput | undefined 
   return value
 }
 
+/** Resolves when `previous` settles; rejects with the reason if `signal` aborts first. */
+function untilSettledOrAborted(previous: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    void previous.then(
+      () => {
+        signal.removeEventListener('abort', onAbort)
+        resolve()
+      },
+      () => {
+        signal.removeEventListener('abort', onAbort)
+        resolve()
+      },
+    )
+  })
+}
+
 /** How one kind of sequential lock decides; see {@link SequentialLock}. */
 export interface LockKind {
   marker: string
@@ -88,8 +107,13 @@ export class SequentialLock {
     } catch (error) {
       return Promise.reject(error)
     }
-    // One acquire at a time per object: a second waits for the first, then counts in.
-    const run = this.queue.catch(() => {}).then(() => this.acquireNow(o))
+    // One acquire at a time per object: a second waits for the first, then counts in. Its
+    // timeout and signal run from the call, so waiting behind the first is bounded too.
+    const { signal, done } = acquireSignal(o, `${this.kind.what} at ${this.path}`)
+    const previous = this.queue
+    const run = untilSettledOrAborted(previous, signal)
+      .then(() => this.acquireNow(signal))
+      .finally(done)
     this.queue = run.catch(() => {})
     return run
   }
@@ -139,33 +163,29 @@ export class SequentialLock {
     return this.hold !== null
   }
 
-  private async acquireNow(options: AcquireOptions): Promise<Lock> {
+  private async acquireNow(signal: AbortSignal): Promise<Lock> {
+    if (signal.aborted) throw signal.reason
     if (this.hold !== null) {
       if (this.hold.signal.aborted) throw new InvalidArgumentError(`${this.kind.what} acquire: this object's hold on ${this.path} was lost (${(this.hold.signal.reason as Error).message}); release it before acquiring again`)
       this.count++
       return this.handle(this.hold)
     }
-    const { signal, done } = acquireSignal(options, `${this.kind.what} at ${this.path}`)
-    try {
-      const node = await acquireNode(
-        this.client,
-        {
-          basePath: this.path,
-          marker: this.kind.marker,
-          sortMarkers: this.kind.sortMarkers,
-          data: this.data,
-          decide: this.kind.decide,
-          onWatch: () => this.watchCount++,
-          what: this.kind.what,
-        },
-        signal,
-      )
-      this.hold = new Hold(this.client, node, this.abortOnSuspend, `${this.kind.what} at ${this.path}`)
-      this.count = 1
-      return this.handle(this.hold)
-    } finally {
-      done()
-    }
+    const node = await acquireNode(
+      this.client,
+      {
+        basePath: this.path,
+        marker: this.kind.marker,
+        sortMarkers: this.kind.sortMarkers,
+        data: this.data,
+        decide: this.kind.decide,
+        onWatch: () => this.watchCount++,
+        what: this.kind.what,
+      },
+      signal,
+    )
+    this.hold = new Hold(this.client, node, this.abortOnSuspend, `${this.kind.what} at ${this.path}`)
+    this.count = 1
+    return this.handle(this.hold)
   }
 
   private handle(hold: Hold): Lock {
