@@ -54,6 +54,7 @@ export class Hold implements Holder {
   private readonly session: bigint
   private readonly controller = new AbortController()
   private releasing: Promise<void> | null = null
+  private watchArmed = false
 
   private readonly onState = (change: StateChange): void => {
     switch (change.state) {
@@ -70,11 +71,13 @@ export class Hold implements Holder {
       case 'reconnected':
       case 'connected':
         if (change.sessionId !== this.session) this.lose('the session was replaced by a new one')
+        else if (!this.watchArmed) this.watchOwnNode()
         break
     }
   }
 
   private readonly onNodeEvent = (event: WatchedEvent): void => {
+    if (this.releasing !== null) return
     if (event.type === 'NodeDeleted') this.lose('the node was deleted')
     else if (event.type === 'NodeDataChanged') this.lose('the node was changed by someone else')
   }
@@ -85,13 +88,21 @@ export class Hold implements Holder {
     this.version = node.stat.version
     this.session = node.stat.ephemeralOwner
     client.on('state', this.onState)
-    // Watch our own node: a delete by someone else (an operator, a session reaped meanwhile) is a loss.
-    client.exists(this.path, { watcher: this.onNodeEvent }).then(
+    this.watchOwnNode()
+  }
+
+  /**
+   * Watches our own node: a delete by someone else (an operator, a session reaped meanwhile) is a
+   * loss. If the request gets no answer, it is sent again on the next reconnect in this session.
+   */
+  private watchOwnNode(): void {
+    this.client.exists(this.path, { watcher: this.onNodeEvent }).then(
       (stat) => {
+        this.watchArmed = true
         if (stat === null) this.lose('the node was deleted')
       },
       () => {
-        // No answer: the state change that explains it aborts the signal.
+        // No answer: the state change that explains it follows (and re-arms or aborts).
       },
     )
   }
