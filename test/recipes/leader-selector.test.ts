@@ -14,6 +14,7 @@ describe('LeaderSelector', () => {
     const { client, connectString } = await chrootClient()
     const clients = [client, ...(await Promise.all([1, 2].map(() => connect(connectString))))]
     let leading = 0
+    let maxLeading = 0
     const terms: Array<{ id: string; token: bigint }> = []
     let done: () => void
     const finished = new Promise<void>((r) => (done = r))
@@ -24,7 +25,7 @@ describe('LeaderSelector', () => {
           '/sel',
           async ({ token, participantId }: SelectorLeadership) => {
             leading++
-            expect(leading).toBe(1)
+            maxLeading = Math.max(maxLeading, leading)
             terms.push({ id: participantId, token })
             if (terms.length === 9) done()
             await new Promise((r) => setTimeout(r, 5))
@@ -36,9 +37,12 @@ describe('LeaderSelector', () => {
     )
     for (const s of all) s.start()
     await finished
+    expect(maxLeading).toBe(1)
     for (let i = 1; i < terms.length; i++) expect(terms[i]!.token).toBeGreaterThan(terms[i - 1]!.token)
     expect(new Set(terms.map((t) => t.id)).size).toBe(3)
-    const participants = await all[0]!.participants()
+    // A participant between two terms has no node for a moment: wait until all three are queued.
+    let participants = await all[0]!.participants()
+    for (let i = 0; i < 300 && participants.length < 3; i++) participants = await all[0]!.participants()
     expect(participants.map((p) => p.id).sort()).toEqual(['s0', 's1', 's2'])
     expect(participants.filter((p) => p.isLeader)).toHaveLength(1)
     for (const p of participants) expect(p.path).toMatch(/^\/sel\/_c_[0-9a-f-]{36}-lock-\d{10}$/)
