@@ -3,6 +3,7 @@ import { AcquireTimeoutError, Barrier, DoubleBarrier, Mutex, ReadWriteLock, Sema
 import { FaultProxy } from '../../src/testing/index.js'
 import { nextState, proxiedClient } from './helpers/session.js'
 import { chrootClient, connect } from '../support/zk.js'
+import { childrenOf } from './helpers/children.js'
 
 describe('coordination recipes at the edges', () => {
   test('no server at all: every wait ends at its timeout, nothing hangs', async () => {
@@ -56,7 +57,7 @@ describe('coordination recipes at the edges', () => {
     const { client: holderClient, chroot } = await chrootClient()
     const holder = await new Mutex(holderClient, '/m').acquire()
     const { client, proxy } = await proxiedClient(chroot)
-    const count = async (): Promise<number> => (await holderClient.getChildren('/m')).children.length
+    const count = async (): Promise<number> => (await childrenOf(holderClient, '/m')).length
     const pending = new Mutex(client, '/m').acquire({ timeout: 20_000 })
     for (let i = 0; i < 300 && (await count()) < 2; i++) await new Promise((r) => setTimeout(r, 10))
     const controller = new AbortController()

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { InvalidArgumentError, LeaderElection, LeaderSelector, type SelectorLeadership, isFencedError } from '../../src/index.js'
 import { cutOff, proxiedClient } from './helpers/session.js'
 import { chrootClient, connect } from '../support/zk.js'
+import { childrenOf } from './helpers/children.js'
 
 const selectors: LeaderSelector[] = []
 function track(s: LeaderSelector): LeaderSelector {
@@ -47,7 +48,7 @@ describe('LeaderSelector', () => {
     expect(participants.filter((p) => p.isLeader)).toHaveLength(1)
     for (const p of participants) expect(p.path).toMatch(/^\/sel\/_c_[0-9a-f-]{36}-lock-\d{10}$/)
     await Promise.all(all.map((s) => s.close()))
-    expect((await client.getChildren('/sel')).children).toEqual([])
+    expect(await childrenOf(client, '/sel')).toEqual([])
   })
 
   test('without autoRequeue: one term, the node is deleted, requeue() queues again', async () => {
@@ -65,8 +66,8 @@ describe('LeaderSelector', () => {
     expect(s.hasLeadership).toBe(true)
     expect((await client.getData(`/sel/${(await client.getChildren('/sel')).children[0]}`)).data.toString()).toBe('once')
     release()
-    for (let i = 0; i < 500 && (await client.getChildren('/sel')).children.length > 0; i++) await new Promise((r) => setTimeout(r, 5))
-    expect((await client.getChildren('/sel')).children).toEqual([])
+    for (let i = 0; i < 500 && (await childrenOf(client, '/sel')).length > 0; i++) await new Promise((r) => setTimeout(r, 5))
+    expect(await childrenOf(client, '/sel')).toEqual([])
     expect(s.requeue()).toBe(true)
     for (let i = 0; i < 500 && terms < 2; i++) await new Promise((r) => setTimeout(r, 5))
     expect(terms).toBe(2)
@@ -114,7 +115,7 @@ describe('LeaderSelector', () => {
     for (let i = 0; i < 500 && !s.hasLeadership; i++) await new Promise((r) => setTimeout(r, 5))
     await s.close()
     expect(closedDuring).toBe(true)
-    expect((await other.getChildren('/sel2')).children).toEqual([])
+    expect(await childrenOf(other, '/sel2')).toEqual([])
   })
 
   test('wrong shapes are refused', async () => {

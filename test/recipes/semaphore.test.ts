@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { AcquireTimeoutError, InvalidArgumentError, Semaphore, isFencedError } from '../../src/index.js'
 import { chrootClient, connect } from '../support/zk.js'
+import { childrenOf } from './helpers/children.js'
 
 describe('Semaphore', () => {
   test('never more than N leases across eight sessions; Curator V2 layout; nothing left', async () => {
@@ -32,7 +33,7 @@ describe('Semaphore', () => {
     expect(maxNodes).toBeLessThanOrEqual(4)
     for (const p of names) expect(p).toMatch(/^\/sem\/leases\/_c_[0-9a-f-]{36}-lease-\d{10}$/)
     expect(await new Semaphore(client, '/sem', 3).participantNodes()).toEqual([])
-    expect((await client.getChildren('/sem/locks')).children).toEqual([])
+    expect(await childrenOf(client, '/sem/locks')).toEqual([])
   })
 
   test('exactly N at once: the N+1st waits until one is released', async () => {
@@ -62,7 +63,7 @@ describe('Semaphore', () => {
     controller.abort(new Error('stop'))
     await expect(pending).rejects.toThrow('stop')
     expect(await sem.participantNodes()).toEqual([lease.path.split('/').pop()])
-    expect((await client.getChildren('/sem/locks')).children).toEqual([])
+    expect(await childrenOf(client, '/sem/locks')).toEqual([])
     // The lease is a holder: guarded writes pass while held, are refused after.
     await lease.guard([{ type: 'create', path: '/while-held' }])
     await lease.release()

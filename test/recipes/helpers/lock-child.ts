@@ -4,7 +4,7 @@
 // mode "mutex": loops acquire -> hold -> release. While holding it writes guarded log entries
 // (begin, a tick every 100 ms, end) and keeps trying even after its signal aborts, as a holder that
 // believes it still holds would: only the server's refusal (a fenced guard) makes it stop.
-// Commands: "release" (end the current hold), "close".
+// Commands: "release" (end the current hold), "stats" (watch events so far), "close".
 // mode "double-barrier": enters, reports "entered"; "leave" leaves and reports "left".
 import { createInterface } from 'node:readline'
 import { DoubleBarrier, type Lock, Mutex, createClient, isFencedError } from '../../../src/index.js'
@@ -31,6 +31,7 @@ zk.on('state', (c) => report({ event: 'state', state: c.state, sessionId: c.sess
 report({ event: 'connected', sessionId: zk.sessionId, password: zk.sessionPassword.toString('base64') })
 
 let releaseRequested = false
+let watchEvents = (): number => 0
 let closing = false
 
 async function writeLog(lock: Lock, kind: string): Promise<'ok' | 'fenced'> {
@@ -50,7 +51,7 @@ async function writeLog(lock: Lock, kind: string): Promise<'ok' | 'fenced'> {
 async function holdOnce(mutex: Mutex): Promise<void> {
   const lock = await mutex.acquire()
   releaseRequested = false
-  report({ event: 'acquired', token: lock.token, path: lock.path })
+  report({ event: 'acquired', token: lock.token, path: lock.path, watchEvents: mutex.watchEvents })
   lock.signal.addEventListener('abort', () => report({ event: 'lost', token: lock.token, reason: (lock.signal.reason as Error).message }))
   let verdict = await writeLog(lock, 'begin')
   if (verdict === 'ok') report({ event: 'wrote', kind: 'begin', token: lock.token })
@@ -66,6 +67,7 @@ async function holdOnce(mutex: Mutex): Promise<void> {
 
 if (config.mode === 'mutex') {
   const mutex = new Mutex(zk, config.path)
+  watchEvents = () => mutex.watchEvents
   void (async () => {
     while (!closing) {
       try {
@@ -92,6 +94,7 @@ const stdin = createInterface({ input: process.stdin })
 stdin.on('line', (line) => {
   const command = line.trim()
   if (command === 'release') releaseRequested = true
+  if (command === 'stats') report({ event: 'stats', watchEvents: watchEvents() })
   if (command === 'leave') {
     void barrier!.leave().then(
       () => report({ event: 'left' }),
@@ -101,7 +104,7 @@ stdin.on('line', (line) => {
   if (command === 'close') {
     closing = true
     void zk.close().then(() => {
-      report({ event: 'closed' })
+      report({ event: 'closed', watchEvents: watchEvents() })
       process.exit(0)
     })
   }
