@@ -474,9 +474,30 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     const guard = (ops: readonly Op[], options?: CallOptions): Promise<OpResult[]> => guardedMulti(this.client, node.path, version, ops, options)
     const leadership: Leadership = { token, path: node.path, participantId: this.participantId, signal: controller.signal, guard }
     this.term = { leadership, controller }
+    this.watchOwnNode(leadership)
     for (const waiter of this.leaderWaiters) waiter.resolve(leadership)
     this.leaderWaiters.clear()
     this.emit('leader', leadership)
+  }
+
+  /** While leading, watches the leader's own node: deleted or changed by someone else, the term ends. */
+  private watchOwnNode(leadership: Leadership): void {
+    const end = (): void => {
+      if (this.term?.leadership !== leadership) return
+      this.stepDown('this candidate\'s node was deleted or changed by someone else')
+      this.wake()
+    }
+    const watcher = (event: WatchedEvent): void => {
+      if (event.type === 'NodeDeleted' || event.type === 'NodeDataChanged') end()
+    }
+    this.client.exists(leadership.path, { watcher }).then(
+      (stat) => {
+        if (stat === null) end()
+      },
+      () => {
+        // No answer: the state change that explains it ends the term.
+      },
+    )
   }
 
   private stepDown(reason: string): void {

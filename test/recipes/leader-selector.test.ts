@@ -149,6 +149,22 @@ describe('LeaderElection leadership guard', () => {
     await expect(leadership.guard({} as never)).rejects.toThrow(InvalidArgumentError)
     await election.close()
   })
+
+  test('the leader\'s node deleted by someone else: the term ends at once and the candidate leads again on a new node', async () => {
+    const { client, connectString } = await chrootClient()
+    const election = new LeaderElection(client, '/election', { id: 'g' })
+    await election.start()
+    const first = await election.leadership()
+    const ended = new Promise<{ reason: string }>((r) => election.once('notLeader', r))
+    await (await connect(connectString)).delete(first.path)
+    expect((await ended).reason).toMatch(/deleted/)
+    expect(first.signal.aborted).toBe(true)
+    const second = await election.leadership()
+    expect(second.token).toBeGreaterThan(first.token)
+    expect(isFencedError(await first.guard([{ type: 'create', path: '/stale' }]).catch((e: unknown) => e))).toBe(true)
+    await second.guard([{ type: 'create', path: '/fresh' }])
+    await election.close()
+  })
 })
 
 afterEach(async () => {
