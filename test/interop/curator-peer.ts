@@ -7,12 +7,17 @@
  *   unlock <key>                         releases (in the acquiring thread, as Curator requires); "released <key>"
  *   select <key> <path> <id>             a LeaderSelector (no autoRequeue): "leader <key>" when it leads
  *   resign <key>                         returns from takeLeadership: "resigned <key>"
+ *   bset <path> | bremove <path>         DistributedBarrier setBarrier / removeBarrier: "done"
+ *   bwait <key> <path> <ms>              waitOnBarrier in a thread: "passed <key>" or "timeout <key>"
+ *   denter <key> <path> <n> <ms>         DistributedDoubleBarrier enter in a thread: "entered <key>" / "timeout <key>"
+ *   dleave <key> <ms>                    leave (after enter): "left <key>" / "timeout <key>"
  */
 export const CURATOR_PEER = String.raw`
 import java.io.*;
 import java.util.*;
 import java.util.concurrent.*;
 import org.apache.curator.framework.*;
+import org.apache.curator.framework.recipes.barriers.*;
 import org.apache.curator.framework.recipes.leader.*;
 import org.apache.curator.framework.recipes.locks.*;
 import org.apache.curator.framework.state.ConnectionState;
@@ -20,6 +25,7 @@ import org.apache.curator.retry.RetryNTimes;
 
 public class CuratorPeer {
   static final Map<String, CountDownLatch> releases = new ConcurrentHashMap<>();
+  static final Map<String, DistributedDoubleBarrier> doubles = new ConcurrentHashMap<>();
   static synchronized void out(String s) { System.out.println(s); System.out.flush(); }
 
   public static void main(String[] args) throws Exception {
@@ -68,6 +74,24 @@ public class CuratorPeer {
           selector.start();
           break;
         }
+        case "bset": new DistributedBarrier(client, a[1]).setBarrier(); out("done"); break;
+        case "bremove": new DistributedBarrier(client, a[1]).removeBarrier(); out("done"); break;
+        case "bwait": {
+          DistributedBarrier b = new DistributedBarrier(client, a[2]);
+          background(a[1], "passed", () -> b.waitOnBarrier(Long.parseLong(a[3]), TimeUnit.MILLISECONDS));
+          break;
+        }
+        case "denter": {
+          DistributedDoubleBarrier d = new DistributedDoubleBarrier(client, a[2], Integer.parseInt(a[3]));
+          doubles.put(a[1], d);
+          background(a[1], "entered", () -> d.enter(Long.parseLong(a[4]), TimeUnit.MILLISECONDS));
+          break;
+        }
+        case "dleave": {
+          DistributedDoubleBarrier d = doubles.get(a[1]);
+          background(a[1], "left", () -> d.leave(Long.parseLong(a[2]), TimeUnit.MILLISECONDS));
+          break;
+        }
         default: out("unknown command " + a[0]);
       }
     }
@@ -76,6 +100,13 @@ public class CuratorPeer {
 
   interface Acquire { boolean run() throws Exception; }
   interface Release { void run() throws Exception; }
+
+  static void background(String key, String word, Acquire action) {
+    new Thread(() -> {
+      try { out((action.run() ? word : "timeout") + " " + key); }
+      catch (Exception e) { out("error " + key + " " + e); }
+    }).start();
+  }
 
   static void hold(String key, Acquire acquire, Release release) {
     new Thread(() -> {
