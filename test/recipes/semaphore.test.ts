@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { AcquireTimeoutError, InvalidArgumentError, Semaphore, isFencedError } from '../../src/index.js'
 import { chrootClient, connect } from '../support/zk.js'
 import { childrenOf } from './helpers/children.js'
+import { cutOff, expireWhileCutOff, nextState, proxiedClient } from './helpers/session.js'
 
 describe('Semaphore', () => {
   test('never more than N leases across eight sessions; Curator V2 layout; nothing left', async () => {
@@ -70,6 +71,26 @@ describe('Semaphore', () => {
     const err = await lease.guard([{ type: 'create', path: '/after' }]).catch((e: unknown) => e)
     expect(isFencedError(err)).toBe(true)
     expect(lease.signal.aborted).toBe(true)
+  })
+
+  test('a holder whose session expires loses its lease: the signal aborts, a waiter takes the lease, the old guard is refused', async () => {
+    const { client: other, chroot } = await chrootClient()
+    const { client, proxy } = await proxiedClient(chroot)
+    const lease = await new Semaphore(client, '/sem', 1).acquire()
+    const waiting = new Semaphore(other, '/sem', 1).acquire({ timeout: 20_000 })
+    for (let i = 0; i < 300 && (await new Semaphore(other, '/sem', 1).participantNodes()).length < 2; i++) await new Promise((r) => setTimeout(r, 10))
+    await cutOff(client, proxy)
+    expect(lease.signal.aborted).toBe(true) // in doubt at the suspension
+    await expireWhileCutOff(client, chroot)
+    const next = await waiting
+    expect(next.token).toBeGreaterThan(lease.token)
+    const renewed = nextState(client, (c) => c.state === 'reconnected' && c.newSession)
+    proxy.restore()
+    await renewed
+    expect(isFencedError(await lease.guard([{ type: 'create', path: '/stale' }]).catch((e: unknown) => e))).toBe(true)
+    await lease.release()
+    expect(await new Semaphore(other, '/sem', 1).participantNodes()).toEqual([next.path.split('/').pop()])
+    await next.release()
   })
 
   test('await using releases the lease', async () => {
