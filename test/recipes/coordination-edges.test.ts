@@ -83,3 +83,17 @@ describe('coordination recipes at the edges', () => {
     expect(await count()).toBe(0)
   })
 })
+
+describe('release without a server', () => {
+  test('a holder cut off for good: release() ends once the session is known to be lost, not never', async () => {
+    const { chroot } = await chrootClient()
+    const { client, proxy } = await proxiedClient(chroot, { sessionTimeout: 2_000 })
+    const lock = await new Mutex(client, '/m').acquire()
+    proxy.blackhole()
+    proxy.cut()
+    const released = lock.release()
+    await nextState(client, (c) => c.state === 'lost')
+    await released
+    expect(lock.signal.aborted).toBe(true)
+  })
+})

@@ -10,9 +10,10 @@ import type { DataInput } from '../../client/arguments.js'
 import type { WatchedEvent } from '../../client/watch-event.js'
 import { BadVersionError, NoNodeError } from '../../common/errors.js'
 import { checkDuration, checkOptions, checkSignal } from '../../common/check.js'
+import { defaultLog } from '../../common/log.js'
 import { basename, joinPath } from '../../common/paths.js'
 import type { Stat } from '../../protocol/records.js'
-import { isRetryable, isWritable, retrying, whenWritable } from '../connection.js'
+import { backOff, isRetryable, isWritable, whenWritable } from '../connection.js'
 import { findProtectedNode, protectedCreate } from '../protected-create.js'
 
 /** Options of every `acquire` / `enter` / `waitOnBarrier`. */
@@ -292,20 +293,32 @@ export async function giveUp(
 
 /**
  * Deletes one of our nodes (or the one a protected create with `joiningId` made), retrying across
- * connection losses while the session that made it lives; never throws.
+ * connection losses while the session that made it lives. Stops when that session is lost (the
+ * node goes with it) or the client closes, so it never waits longer than the session can live.
+ * Never throws.
  */
 export async function removeOwnNode(client: ZooKeeperClient, parent: string, path: string | null, joiningId: string | null, session: bigint, what: string): Promise<void> {
+  const gone = (): boolean => client.sessionId !== session || client.state === 'lost'
   try {
-    await retrying(client, what, async () => {
-      if (client.sessionId !== session) return // it went with its session
-      if (path !== null) await deleteQuietly(client, path)
-      else if (joiningId !== null) {
-        const found = await findProtectedNode(client, parent, joiningId, { ephemeral: true })
-        if (found !== null) await deleteQuietly(client, found.path)
+    for (let attempt = 0; ; attempt++) {
+      await client.waitForState((state) => isWritable(state) || gone())
+      if (gone()) return
+      try {
+        if (path !== null) await deleteQuietly(client, path)
+        else if (joiningId !== null) {
+          const found = await findProtectedNode(client, parent, joiningId, { ephemeral: true })
+          if (found !== null) await deleteQuietly(client, found.path)
+        }
+        return
+      } catch (error) {
+        if (!isRetryable(error) || client.state === 'closed') throw error
+        await backOff(client, attempt)
       }
-    })
-  } catch {
-    // The client closed: the session, and the node with it, is gone.
+    }
+  } catch (error) {
+    // The client closed (the session, and the node with it, is gone), or the server refused the
+    // delete for good (e.g. no permission): nothing more this client can do about it.
+    defaultLog.debug(`${what}: node not deleted`, { path, error: String(error) })
   }
 }
 
