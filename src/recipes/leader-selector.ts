@@ -194,7 +194,7 @@ export class LeaderSelector extends EventEmitter<LeaderSelectorEvents> {
       this.leading = true
       try {
         const signal = AbortSignal.any([lock.signal, this.stop.signal])
-        await this.takeLeadership({ path: lock.path, token: lock.token, signal, guard: (ops, o) => lock.guard(ops, o), participantId: this.participantId })
+        await this.takeLeadership({ path: lock.path, token: lock.token, signal, guard: (ops, o) => lock.guard(ops, o), transaction: (o) => lock.transaction(o), participantId: this.participantId })
       } catch (error) {
         this.emitError(error)
       } finally {

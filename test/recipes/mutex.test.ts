@@ -148,13 +148,16 @@ describe('holder signal and guarded writes', () => {
     // A failing op of the caller's own is not a fencing refusal.
     const own = await lock.guard([{ type: 'create', path: '/config' }]).catch((e: unknown) => e)
     expect(isFencedError(own)).toBe(false)
+    const [created] = await lock.transaction().setData('/config', 'v1b').create('/config/log-', 'x', { mode: 'persistentSequential' }).commit().then((r) => r.slice(1))
+    expect(created).toMatchObject({ type: 'create', path: '/config/log-0000000000' })
     await lock.release()
     expect(lock.signal.aborted).toBe(true)
     expect((lock.signal.reason as Error).message).toMatch(/released/)
+    expect(isFencedError(await lock.transaction().setData('/config', 'v3').commit().catch((e: unknown) => e))).toBe(true)
     const err = await lock.guard([{ type: 'setData', path: '/config', data: 'v2' }]).catch((e: unknown) => e)
     expect(isFencedError(err)).toBe(true)
     expect(err).toMatchObject({ code: 'NONODE', opIndex: 0 })
-    expect((await client.getData('/config')).data.toString()).toBe('v1')
+    expect((await client.getData('/config')).data.toString()).toBe('v1b')
   })
 
   test('suspension aborts the signal at once (default); the same session keeps the node', async () => {

@@ -3,7 +3,7 @@
  * the hold is in doubt or lost, and guarded writes that the server refuses once the node is gone.
  */
 import type { ZooKeeperClient } from '../../client/client.js'
-import type { Op, OpResult } from '../../client/transaction.js'
+import { type Op, type OpResult, Transaction } from '../../client/transaction.js'
 import type { CallOptions } from '../../client/types.js'
 import type { WatchedEvent } from '../../client/watch-event.js'
 import { InvalidArgumentError, ZooKeeperError } from '../../common/errors.js'
@@ -34,6 +34,16 @@ export interface Holder {
    * multi's error; `NoNodeError` / `BadVersionError` with `opIndex` 0 mean the hold was lost.
    */
   guard(ops: readonly Op[], options?: CallOptions): Promise<OpResult[]>
+  /**
+   * A transaction to build step by step, committed through {@link Holder.guard}: the same check
+   * on this holder's node goes first.
+   *
+   * @example
+   * ```ts
+   * await lock.transaction().setData('/cfg', 'v2').create('/cfg/log-', 'x', { mode: 'persistentSequential' }).commit()
+   * ```
+   */
+  transaction(options?: CallOptions): Transaction
 }
 
 /** Options shared by the holders. */
@@ -118,6 +128,10 @@ export class Hold implements Holder {
 
   guard(ops: readonly Op[], options: CallOptions = {}): Promise<OpResult[]> {
     return guardedMulti(this.client, this.path, this.version, ops, options, this.what)
+  }
+
+  transaction(options: CallOptions = {}): Transaction {
+    return new Transaction((ops) => this.guard(ops, options))
   }
 
   /** Aborts the signal (once) with `reason`. */

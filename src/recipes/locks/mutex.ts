@@ -200,6 +200,7 @@ export class SequentialLock {
       token: hold.token,
       signal: hold.signal,
       guard: (ops: readonly Op[], callOptions?: CallOptions): Promise<OpResult[]> => hold.guard(ops, callOptions),
+      transaction: (callOptions?: CallOptions) => hold.transaction(callOptions),
       release,
       [Symbol.asyncDispose]: release,
     }

@@ -164,7 +164,7 @@ export class Semaphore {
               const hold = new Hold(this.client, { path: node.path, stat }, this.abortOnSuspend, `semaphore lease at ${this.path}`)
               node = null
               const release = (): Promise<void> => hold.release()
-              return { path: hold.path, token: hold.token, signal: hold.signal, guard: (ops, o) => hold.guard(ops, o), release, [Symbol.asyncDispose]: release }
+              return { path: hold.path, token: hold.token, signal: hold.signal, guard: (ops, o) => hold.guard(ops, o), transaction: (o) => hold.transaction(o), release, [Symbol.asyncDispose]: release }
             }
             await waker.wait(signal)
           } finally {
