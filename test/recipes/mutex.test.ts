@@ -148,7 +148,7 @@ describe('holder signal and guarded writes', () => {
     // A failing op of the caller's own is not a fencing refusal.
     const own = await lock.guard([{ type: 'create', path: '/config' }]).catch((e: unknown) => e)
     expect(isFencedError(own)).toBe(false)
-    const [created] = await lock.transaction().setData('/config', 'v1b').create('/config/log-', 'x', { mode: 'persistentSequential' }).commit().then((r) => r.slice(1))
+    const [, created] = await lock.transaction().setData('/config', 'v1b').create('/config/log-', 'x', { mode: 'persistentSequential' }).commit()
     expect(created).toMatchObject({ type: 'create', path: '/config/log-0000000000' })
     await lock.release()
     expect(lock.signal.aborted).toBe(true)
