@@ -63,3 +63,17 @@ export {
   type LeaderElectionOptions,
   type Participant,
 } from './leader-election.js'
+export { Mutex, SequentialLock, LOCK_MARKER, type Lock, type MutexOptions } from './locks/mutex.js'
+export { ReadWriteLock, READ_MARKER, WRITE_MARKER } from './locks/read-write-lock.js'
+export { Semaphore, LEASE_MARKER, type Lease, type SemaphoreOptions } from './locks/semaphore.js'
+export { type Holder, type HoldOptions, isFencedError } from './locks/hold.js'
+export { AcquireTimeoutError, sortLockNodes, type AcquireOptions } from './locks/internals.js'
+export { Barrier } from './barrier.js'
+export { DoubleBarrier } from './double-barrier.js'
+export {
+  LeaderSelector,
+  type LeaderSelectorEvents,
+  type LeaderSelectorOptions,
+  type SelectorLeadership,
+  type SelectorParticipant,
+} from './leader-selector.js'

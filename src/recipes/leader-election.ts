@@ -17,6 +17,9 @@ import { validatePath } from '../common/paths.js'
 import type { StateChange } from '../session/state.js'
 import { backOff, clientClosedError, type Deferred, deferred, isRetryable, isWritable, retrying, sleep, whenWritable } from './connection.js'
 import { findProtectedNode, protectedCreate } from './protected-create.js'
+import type { Op, OpResult } from '../client/transaction.js'
+import type { CallOptions } from '../client/types.js'
+import { guardedMulti } from './locks/hold.js'
 import { basename, joinPath } from '../common/paths.js'
 import { checkBoolean, checkOptions, checkSignal, checkString } from '../common/check.js'
 
@@ -51,6 +54,12 @@ export interface Leadership {
   participantId: string
   /** Aborted when this term ends (resign, suspension, session loss, close). */
   signal: AbortSignal
+  /**
+   * Commits `ops` in one multi with a check that the leader's node still exists unchanged, so the
+   * server refuses the writes of a deposed leader (see `isFencedError`). Resolves with the results
+   * of `ops`.
+   */
+  guard(ops: readonly Op[], options?: CallOptions): Promise<OpResult[]>
 }
 
 /** A candidate, as {@link LeaderElection.participants} lists them. */
@@ -437,7 +446,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> implement
       // The connection changed (or a resign came) while we looked: look again, not lead on old news.
       if (epoch !== this.epoch || !isWritable(this.client.state) || this.resignRequests.length > 0 || this.closing !== null) return false
       this.unwatch()
-      this.becomeLeader(stat.czxid, node)
+      this.becomeLeader(stat.czxid, node, stat.version)
       return true
     }
     this.stepDown('another candidate is first')
@@ -503,14 +512,36 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> implement
 
   // ---------------------------------------------------------------- leadership
 
-  private becomeLeader(token: bigint, node: CandidateNode): void {
+  private becomeLeader(token: bigint, node: CandidateNode, version: number): void {
     if (this.term !== null) return
     const controller = new AbortController()
-    const leadership: Leadership = { token, path: node.path, participantId: this.participantId, signal: controller.signal }
+    const guard = (ops: readonly Op[], options?: CallOptions): Promise<OpResult[]> => guardedMulti(this.client, node.path, version, ops, options)
+    const leadership: Leadership = { token, path: node.path, participantId: this.participantId, signal: controller.signal, guard }
     this.term = { leadership, controller }
+    this.watchOwnNode(leadership)
     for (const waiter of this.leaderWaiters) waiter.resolve(leadership)
     this.leaderWaiters.clear()
     this.emit('leader', leadership)
+  }
+
+  /** While leading, watches the leader's own node: deleted or changed by someone else, the term ends. */
+  private watchOwnNode(leadership: Leadership): void {
+    const end = (): void => {
+      if (this.term?.leadership !== leadership) return
+      this.stepDown('this candidate\'s node was deleted or changed by someone else')
+      this.wake()
+    }
+    const watcher = (event: WatchedEvent): void => {
+      if (event.type === 'NodeDeleted' || event.type === 'NodeDataChanged') end()
+    }
+    this.client.exists(leadership.path, { watcher }).then(
+      (stat) => {
+        if (stat === null) end()
+      },
+      () => {
+        // No answer: the state change that explains it ends the term.
+      },
+    )
   }
 
   private stepDown(reason: string): void {
