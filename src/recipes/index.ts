@@ -62,3 +62,8 @@ export {
   type LeaderElectionOptions,
   type Participant,
 } from './leader-election.js'
+export { TreeCache, type CachedNode, type TreeCacheEvent, type TreeCacheEvents, type TreeCacheOptions, type TreeCacheWatchMode } from './cache/tree-cache.js'
+export { NodeCache, ChildrenCache, type NarrowCacheOptions } from './cache/narrow-caches.js'
+export { watchNode, jsonDecoder, NodeWatch, type Decoder, type NodeSnapshot, type NodeWatchEvents, type WatchNodeOptions } from './watch-node.js'
+export { deleteAll, type DeleteAllOptions } from './delete-all.js'
+export { retry, withRetry, type RetryOptions, type RetryingClient, type RetryingCreateOptions } from './retry.js'
