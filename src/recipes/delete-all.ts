@@ -13,7 +13,7 @@ export interface DeleteAllOptions {
   batchSize?: number
   /**
    * How many times the tree is listed again when nodes appeared while it was being deleted
-   * (default 20). Past that it fails with NotEmptyError: someone keeps creating under it.
+   * (default 50). Past that it fails with NotEmptyError: someone keeps creating under it.
    */
   maxRounds?: number
   /** Stops between batches when aborted (batches already sent are applied). */
@@ -48,7 +48,7 @@ export async function deleteAll(client: ZooKeeperClient, path: string, options?:
   if (path === '/') throw new InvalidArgumentError('deleteAll: the root "/" cannot be deleted; pass the subtree to delete, e.g. "/app"')
   const o = checkOptions(options, ['batchSize', 'maxRounds', 'signal', 'timeout'], 'deleteAll', { recursive: 'deleteAll is always recursive' })
   const batchSize = checkInteger(o.batchSize, 'batchSize', 'deleteAll', 1, 10_000) ?? 500
-  const maxRounds = checkInteger(o.maxRounds, 'maxRounds', 'deleteAll', 1, 10_000) ?? 20
+  const maxRounds = checkInteger(o.maxRounds, 'maxRounds', 'deleteAll', 1, 10_000) ?? 50
   const signal = checkSignal(o.signal, 'deleteAll')
   const timeout = checkDuration(o.timeout, 'timeout', 'deleteAll')
   const call = { timeout }
