@@ -206,7 +206,7 @@ export class PersistentNode extends EventEmitter<PersistentNodeEvents> {
         attempt = 0
       } catch (error) {
         if (this.closedFlag) break
-        if (!isRetryable(error)) {
+        if (!isRetryable(error) || this.client.state === 'closed') {
           this.closedFlag = true
           this.firstCreate.reject(error)
           if (this.listenerCount('failed') > 0) this.emit('failed', error)

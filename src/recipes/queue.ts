@@ -195,7 +195,7 @@ export class DistributedQueue<T = Buffer> extends EventEmitter<DistributedQueueE
         }
         attempt = 0
       } catch (error) {
-        if (this.closedFlag || !isRetryable(error)) break
+        if (this.closedFlag || !isRetryable(error) || this.client.state === 'closed') break
         this.dirty = true
         await backOff(this.client, attempt++, this.stop.signal).catch(() => {})
       }
