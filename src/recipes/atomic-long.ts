@@ -100,13 +100,13 @@ export class DistributedAtomicLong {
   }
 
   /** Adds `delta` (wrapping at 64 bits as Java does). */
-  add(delta: bigint | number): Promise<AtomicResult> {
+  async add(delta: bigint | number): Promise<AtomicResult> {
     const d = toLong(delta, 'add delta')
     return this.change((pre) => wrap(pre + d))
   }
 
   /** Subtracts `delta`. */
-  subtract(delta: bigint | number): Promise<AtomicResult> {
+  async subtract(delta: bigint | number): Promise<AtomicResult> {
     const d = toLong(delta, 'subtract delta')
     return this.change((pre) => wrap(pre - d))
   }
@@ -122,7 +122,7 @@ export class DistributedAtomicLong {
   }
 
   /** Sets `newValue` whatever the value is (compare-and-set with retries). */
-  trySet(newValue: bigint | number): Promise<AtomicResult> {
+  async trySet(newValue: bigint | number): Promise<AtomicResult> {
     const n = toLong(newValue, 'trySet newValue')
     return this.change(() => n)
   }
