@@ -84,6 +84,22 @@ describe('data recipes with Curator and kazoo', () => {
     await other.close()
   })
 
+  test('DistributedQueue: a Curator consumer and a zkwire consumer on one lockPath share the items, each handled once', async () => {
+    const { client, connectString } = await chrootClient()
+    const java = await curator(connectString)
+    const q = new DistributedQueue(client, '/shared', { serializer: stringSerializer, lockPath: '/shared-locks' })
+    const items = Array.from({ length: 30 }, (_, i) => `i${i}`)
+    expect(await java.ask('q-consume /shared /shared-locks')).toBe('consuming')
+    const mine: string[] = []
+    await q.consume((item) => void mine.push(item))
+    for (const item of items) await q.put(item)
+    await waitFor(async () => (await q.pending()).length === 0, { timeoutMs: 20_000 })
+    await q.close()
+    const line = await java.ask(`q-take ${30 - mine.length}`)
+    const theirs = line === 'items ' ? [] : line.slice('items '.length).split(',')
+    expect([...mine, ...theirs].sort()).toEqual([...items].sort())
+  })
+
   test('group membership: Curator GroupMember and kazoo Party list zkwire members; zkwire lists theirs', async () => {
     const { client, connectString } = await chrootClient()
     const me = new GroupMember(client, '/g', 'node-1', 'payload ☕')

@@ -10,6 +10,7 @@ import {
 } from '../../src/index.js'
 import { waitFor } from '../../src/testing/index.js'
 import { chrootClient, connect } from '../support/zk.js'
+import { cutOff, expireWhileCutOff, proxiedClient } from './helpers/session.js'
 
 describe('SharedCount', () => {
   test('4-byte big-endian node, seed only on create, versioned trySetCount, listeners across clients', async () => {
@@ -156,6 +157,35 @@ describe('DistributedQueue', () => {
     await Promise.all(consumers.map((q) => q.close()))
     expect(new Set(seen).size).toBe(40)
     expect(seen.length).toBe(40)
+  })
+
+  test('at-least-once: a consumer that loses its session mid-handler does not remove the item; another consumer gets it', async () => {
+    const { chroot, connectString } = await chrootClient()
+    const { client: doomed, proxy } = await proxiedClient(chroot)
+    const survivor = await connect(connectString)
+    const producer = new DistributedQueue(survivor, '/jobs', { serializer: stringSerializer })
+    await producer.put('job-1')
+    let release!: () => void
+    const started = new Promise<void>((resolve) => {
+      const first = new DistributedQueue(doomed, '/jobs', { serializer: stringSerializer })
+      void first.consume(() => {
+        resolve()
+        return new Promise<void>((r) => (release = r))
+      })
+    })
+    await started
+    await cutOff(doomed, proxy)
+    await expireWhileCutOff(doomed, chroot) // its lock node goes with the session
+    const second = new DistributedQueue(survivor, '/jobs', { serializer: stringSerializer })
+    const handled: string[] = []
+    await second.consume((item) => void handled.push(item))
+    await waitFor(() => handled.length === 1)
+    expect(handled).toEqual(['job-1'])
+    release() // the first handler finishes late: its delete of item and lock fails as a whole
+    proxy.restore()
+    await waitFor(async () => (await producer.pending()).length === 0)
+    expect((await survivor.getChildren('/jobs-locks')).children).toEqual([])
+    await second.close()
   })
 
   test('a malformed item is reported and left in place; arguments are checked', async () => {
