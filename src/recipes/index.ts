@@ -77,3 +77,26 @@ export {
   type SelectorLeadership,
   type SelectorParticipant,
 } from './leader-selector.js'
+
+export { TreeCache, type CachedNode, type TreeCacheEvent, type TreeCacheEvents, type TreeCacheOptions, type TreeCacheWatchMode } from './cache/tree-cache.js'
+export { NodeCache, ChildrenCache, type NarrowCacheOptions } from './cache/narrow-caches.js'
+export { watchNode, jsonDecoder, NodeWatch, type Decoder, type NodeSnapshot, type NodeWatchEvents, type WatchNodeOptions } from './watch-node.js'
+export { deleteAll, type DeleteAllOptions } from './delete-all.js'
+export { retry, withRetry, type RetryOptions, type RetryingClient, type RetryingCreateOptions } from './retry.js'
+export { PersistentNode, type PersistentNodeEvents, type PersistentNodeMode, type PersistentNodeOptions } from './persistent-node.js'
+export { GroupMember, PARTY_MARKER, type GroupLayout, type GroupMemberEvents, type GroupMemberOptions } from './group-member.js'
+export { SharedCount, encodeCount, decodeCount, type SharedCountEvents, type SharedCountOptions, type VersionedValue } from './shared-count.js'
+export { DistributedAtomicLong, encodeLong, decodeLong, type AtomicResult, type DistributedAtomicLongOptions } from './atomic-long.js'
+export {
+  DistributedQueue,
+  QUEUE_PREFIX,
+  bufferSerializer,
+  stringSerializer,
+  jsonSerializer,
+  encodeQueueItems,
+  decodeQueueItems,
+  type DistributedQueueEvents,
+  type DistributedQueueOptions,
+  type QueueErrorMode,
+  type QueueSerializer,
+} from './queue.js'
