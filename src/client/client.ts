@@ -244,7 +244,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       const context = this.context('exists', path, options)
       context.noNodeResult = null
       if (options.watcher !== undefined) context.watch = this.watches.register('data', serverPath, options.watcher, 'exist')
-      return this.watches.track(this.session.request(OpCode.exists, ExistsRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeStat, context), context.watch)
+      return this.watches.track(this.session.request(OpCode.exists, ExistsRequestCodec, { path: serverPath, watch: this.watches.armOnServer(context.watch) }, decodeStat, context), context.watch)
     })
   }
 
@@ -255,7 +255,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       const serverPath = this.chroot.toServer(path)
       const context = this.context('getData', path, options)
       if (options.watcher !== undefined) context.watch = this.watches.register('data', serverPath, options.watcher)
-      return this.watches.track(this.session.request(OpCode.getData, GetDataRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeData, context), context.watch)
+      return this.watches.track(this.session.request(OpCode.getData, GetDataRequestCodec, { path: serverPath, watch: this.watches.armOnServer(context.watch) }, decodeData, context), context.watch)
     })
   }
 
@@ -275,7 +275,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       const serverPath = this.chroot.toServer(path)
       const context = this.context('getChildren', path, options)
       if (options.watcher !== undefined) context.watch = this.watches.register('child', serverPath, options.watcher)
-      const body = { path: serverPath, watch: options.watcher !== undefined }
+      const body = { path: serverPath, watch: this.watches.armOnServer(context.watch) }
       return this.watches.track(this.session.request(OpCode.getChildren2, GetChildren2RequestCodec, body, GetChildren2ResponseCodec.decode, context), context.watch)
     })
   }
@@ -411,7 +411,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     return rejecting(() => {
       const context = this.context('getConfig', CONFIG_NODE, options)
       if (options.watcher !== undefined) context.watch = this.watches.register('data', CONFIG_NODE, options.watcher)
-      return this.watches.track(this.session.request(OpCode.getData, GetDataRequestCodec, { path: CONFIG_NODE, watch: options.watcher !== undefined }, decodeData, context), context.watch)
+      return this.watches.track(this.session.request(OpCode.getData, GetDataRequestCodec, { path: CONFIG_NODE, watch: this.watches.armOnServer(context.watch) }, decodeData, context), context.watch)
     })
   }
 

@@ -2,6 +2,13 @@
  * The watch side of the Promise API: one-shot watchers as the session registers them, persistent
  * watches (`addWatch`), and removing watches (`removeWatches`), keeping the client's record of
  * watches and the server's in step on every server from 3.6 on.
+ *
+ * Before ZooKeeper 3.9 (ZOOKEEPER-4466) the server keeps one watch mode per session and path: a
+ * one-shot watch set where the session has a persistent one replaces it, and once it fires the
+ * persistent watch receives nothing more although the client still holds it. So a one-shot watch
+ * on a path this client already watches persistently is not armed on the server at all: the
+ * persistent watch delivers every event the one-shot one needs, and the client's registry hands
+ * the first to it (as it would to a server-armed one). See docs/versions.md.
  */
 import type { CallOptions } from './types.js'
 import { InvalidArgumentError, NoWatcherError, ZooKeeperError } from '../common/errors.js'
@@ -10,7 +17,7 @@ import type { Chroot } from '../common/paths.js'
 import { validatePath } from '../common/paths.js'
 import { PersistentWatch } from './persistent-watch.js'
 import { AddWatchMode, ErrorCode, EventType, KeeperState, OpCode, WatcherType } from '../protocol/constants.js'
-import { AddWatchRequestCodec, CheckWatchesRequestCodec, RemoveWatchesRequestCodec } from '../protocol/requests.js'
+import { AddWatchRequestCodec, CheckWatchesRequestCodec, ExistsRequestCodec, GetChildrenRequestCodec, RemoveWatchesRequestCodec } from '../protocol/requests.js'
 import type { RequestContext, Session, WatchRegistration } from '../session/session.js'
 import type { RawWatchEvent, RawWatcher, WatchKind } from '../session/watches.js'
 
@@ -53,6 +60,12 @@ export class ClientWatches {
   private readonly inFlight = new Map<string, number>()
   /** The server refused WatcherType Persistent/PersistentRecursive (before ZooKeeper 3.9). */
   private legacyWatcherTypes = false
+  /** Server paths with addWatch requests in flight, by mode: the server holds them before any later read. */
+  private readonly adding = { persistent: new Map<string, number>(), persistentRecursive: new Map<string, number>() }
+  /** Reads in flight whose one-shot watch a persistent watch serves (not armed on the server). */
+  private readonly servedLocally = new WeakSet<WatchRegistration>()
+  /** Server paths with such reads in flight, and their one-shot kinds, for {@link ClientWatches.rearmServed}. */
+  private readonly localInFlight = new Map<string, WatchKind[]>()
 
   constructor(
     private readonly session: Session,
@@ -75,12 +88,46 @@ export class ClientWatches {
     return { kind, kindOnNoNode, path: serverPath, watcher: raw }
   }
 
+  /**
+   * The `watch` flag of the read carrying `registration`: false when this client holds (or is
+   * setting) a persistent watch on the same path that delivers every event the one-shot watch
+   * needs, so no second server watch replaces it (ZOOKEEPER-4466). A recursive watch delivers no
+   * NodeChildrenChanged, so a child watch is armed on the server beside it: harmless on 3.8 too,
+   * whose recursive watches live in the data-watch table.
+   */
+  armOnServer(registration: WatchRegistration | undefined): boolean {
+    if (registration === undefined) return false
+    const { kind, path } = registration
+    const served = this.heldOrAdding('persistent', path) || (kind !== 'child' && this.heldOrAdding('persistentRecursive', path))
+    if (!served) return true
+    this.servedLocally.add(registration)
+    const kinds = this.localInFlight.get(path)
+    if (kinds === undefined) this.localInFlight.set(path, [kind])
+    else kinds.push(kind)
+    return false
+  }
+
   /** Notes when the read carrying `registration` settles (its watch is set or not by then); returns `promise`. */
   track<T>(promise: Promise<T>, registration: WatchRegistration | undefined): Promise<T> {
     if (registration === undefined) return promise
-    const done = (): void => this.end(registration.path)
+    const done = (): void => {
+      this.end(registration.path)
+      if (!this.servedLocally.has(registration)) return
+      const kinds = this.localInFlight.get(registration.path)
+      kinds?.splice(kinds.indexOf(registration.kind), 1)
+      if (kinds?.length === 0) this.localInFlight.delete(registration.path)
+    }
     promise.then(done, done)
     return promise
+  }
+
+  private heldOrAdding(kind: 'persistent' | 'persistentRecursive', serverPath: string): boolean {
+    return this.session.watches.has(kind, serverPath) || this.adding[kind].has(serverPath)
+  }
+
+  /** True when a persistent watch of this client serves one-shot watches of `kind` on the path. */
+  private covered(kind: WatchKind, serverPath: string): boolean {
+    return this.heldOrAdding('persistent', serverPath) || (kind !== 'child' && this.heldOrAdding('persistentRecursive', serverPath))
   }
 
   private begin(serverPath: string): void {
@@ -104,11 +151,16 @@ export class ClientWatches {
     const context = this.context('addWatch', path, options)
     context.watch = { kind: recursive ? 'persistentRecursive' : 'persistent', path: serverPath, watcher: raw }
     const mode = recursive ? AddWatchMode.PERSISTENT_RECURSIVE : AddWatchMode.PERSISTENT
+    const adding = this.adding[recursive ? 'persistentRecursive' : 'persistent']
     this.begin(serverPath)
+    adding.set(serverPath, (adding.get(serverPath) ?? 0) + 1)
     try {
       await this.session.request(OpCode.addWatch, AddWatchRequestCodec, { path: serverPath, mode }, null, context)
     } finally {
       this.end(serverPath)
+      const n = (adding.get(serverPath) ?? 1) - 1
+      if (n === 0) adding.delete(serverPath)
+      else adding.set(serverPath, n)
     }
     return watch
   }
@@ -124,8 +176,13 @@ export class ClientWatches {
     const present = kinds.some((k) => (options.watcher === undefined ? registry.has(k, serverPath) : target !== undefined && registry.has(k, serverPath, target)))
     // As ZKWatchManager.containsWatcher: nothing to remove on this client is an error, whatever the server holds.
     if (!present) throw new NoWatcherError({ path, operation: 'removeWatches' })
+    // One-shot watches a persistent watch serves have no server watch of their own, and before 3.9
+    // a Data or Children removal would strip that type from the persistent watch (ZOOKEEPER-4471).
+    const local = (type === 'data' || type === 'children') && kinds.every((k) => this.covered(k, serverPath))
     try {
-      if (options.watcher !== undefined) {
+      if (local) {
+        // Nothing on the server to remove: the client's record is all there is.
+      } else if (options.watcher !== undefined) {
         await this.session.request(OpCode.checkWatches, CheckWatchesRequestCodec, { path: serverPath, type: code }, null, this.context('removeWatches', path, options))
       } else {
         await this.removeOnServer(serverPath, path, type, options)
@@ -172,13 +229,44 @@ export class ClientWatches {
     const removing = kindsOf(type)
     const othersRemain = this.inFlight.has(serverPath) || ALL_KINDS.some((k) => !removing.includes(k) && this.session.watches.has(k, serverPath))
     if (!othersRemain) return send(WatcherType.Any)
-    if (this.legacyWatcherTypes) return
+    const rearmed = this.rearmServed(serverPath, type)
+    if (this.legacyWatcherTypes) {
+      await rearmed
+      return
+    }
     try {
       await send(watcherTypeCode(type))
     } catch (error) {
       if (!(error instanceof ZooKeeperError && error.errno === ErrorCode.MARSHALLINGERROR)) throw error
       this.legacyWatcherTypes = true
+    } finally {
+      await rearmed
     }
+  }
+
+  /**
+   * Arms on the server the one-shot watches on `serverPath` that the persistent watch of `type`
+   * being removed served (see {@link ClientWatches.armOnServer}) and no remaining persistent watch
+   * will. The requests go out before the removal, so the server is never without a watch for them;
+   * they register nothing, as the client already holds those watches. A missing node needs no
+   * watch: its one-shot watches got NodeDeleted already. On 3.8 this also turns the server's
+   * watch of the path back into one-shot ones, which is what is left.
+   */
+  private rearmServed(serverPath: string, type: 'persistent' | 'persistentRecursive'): Promise<unknown> {
+    const registry = this.session.watches
+    const inFlight = this.localInFlight.get(serverPath) ?? []
+    const held = (kind: WatchKind): boolean => registry.has(kind, serverPath) || inFlight.includes(kind)
+    const otherPersistent = type !== 'persistent' && registry.has('persistent', serverPath)
+    const otherRecursive = type !== 'persistentRecursive' && registry.has('persistentRecursive', serverPath)
+    const requests: Promise<unknown>[] = []
+    const context = (): RequestContext => this.context('removeWatches', this.chroot.toClient(serverPath), {})
+    if ((held('data') || held('exist')) && !otherPersistent && !otherRecursive) {
+      requests.push(this.session.request(OpCode.exists, ExistsRequestCodec, { path: serverPath, watch: true }, null, context()))
+    }
+    if (held('child') && !otherPersistent) {
+      requests.push(this.session.request(OpCode.getChildren, GetChildrenRequestCodec, { path: serverPath, watch: true }, null, context()))
+    }
+    return Promise.allSettled(requests)
   }
 
 }

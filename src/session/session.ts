@@ -22,7 +22,7 @@ import { rearmWatches } from './rearm.js'
 import { Request, type RequestContext } from './request.js'
 import { type SaslOptions, authenticateSasl, saslTokenRequest } from './sasl.js'
 import { type ConnectionState, type StateChange, type WireState, canTransition } from './state.js'
-import { WatchRegistry, callWatcher } from './watches.js'
+import { type RawWatchEvent, WatchRegistry, callWatcher } from './watches.js'
 
 export { SET_WATCHES_MAX_LENGTH, type SessionOptions, defaultSessionOptions } from './config.js'
 export type { RequestContext, WatchRegistration } from './request.js'
@@ -284,7 +284,7 @@ export class Session extends EventEmitter {
     const zxidLow = r.uint()
     const err = r.int()
     if (xid === Xid.notification) {
-      this.onNotification(r)
+      this.onNotification(r, zxidHigh, zxidLow)
       return
     }
     if (xid === Xid.ping) return
@@ -369,12 +369,15 @@ export class Session extends EventEmitter {
     this.readOnlyProbe = null
   }
 
-  private onNotification(r: Reader): void {
+  private onNotification(r: Reader, zxidHigh: number, zxidLow: number): void {
     const event = WatcherEventCodec.decode(r)
     const path = event.path ?? ''
     const watchers = this.watches.trigger(event.type, path)
     if (watchers.length === 0) return
-    const raw = { type: event.type, state: event.state, path }
+    const raw: RawWatchEvent = { type: event.type, state: event.state, path }
+    // 3.9 servers (ZOOKEEPER-4655) put the triggering transaction's zxid in the header; older ones,
+    // and events a reconnect's SetWatches produces, send -1. A notification never moves lastZxid.
+    if (zxidHigh > 0 || (zxidHigh === 0 && zxidLow > 0)) raw.zxid = (BigInt(zxidHigh) << 32n) | BigInt(zxidLow)
     for (const w of watchers) callWatcher(w, raw)
   }
 

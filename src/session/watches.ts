@@ -16,6 +16,8 @@ export interface RawWatchEvent {
   state: number
   /** Server path (for the final event of a watch, the path it watched). */
   path: string
+  /** zxid of the transaction that fired the watch, when the server sends it (3.9+, node events only). */
+  zxid?: bigint
 }
 
 /** A function called with each event a watch receives. */
