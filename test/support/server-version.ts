@@ -33,3 +33,11 @@ export function serverAtLeast(version: string): boolean {
   }
   return true
 }
+
+/**
+ * The `zxid` field a watch event for a live change made at `zxid` carries on the server under
+ * test: `{ zxid }` from 3.9 (ZOOKEEPER-4655), nothing before. Spread it into an expected event.
+ */
+export function eventZxid(zxid: bigint): { zxid?: bigint } {
+  return serverAtLeast('3.9') ? { zxid } : {}
+}
