@@ -210,6 +210,17 @@ describe('a persistent and a recursive watch on one path', () => {
     // The recursive mode replaced the plain one on 3.8: no NodeChildrenChanged for the child.
     expect(plain.map(brief)).toEqual(serverAtLeast('3.9') ? ['NodeChildrenChanged /p', 'NodeDataChanged /p'] : ['NodeDataChanged /p'])
   })
+
+  it('a child watch armed before a recursive watch on its node: fires on 3.9, replaced on 3.8 (documented)', async () => {
+    const { client } = await chrootClient()
+    await client.create('/p')
+    const children = new EventQueue()
+    await client.getChildren('/p', { watcher: children.watcher })
+    const recursive = collect(await client.addWatch('/p', { recursive: true }))
+    await client.create('/p/c') // the event, if any, arrives before this reply
+    expect(recursive.map(brief)).toEqual(['NodeCreated /p/c'])
+    expect(children.all.map(brief)).toEqual(serverAtLeast('3.9') ? ['NodeChildrenChanged /p'] : [])
+  })
 })
 
 describe('the event zxid', () => {
