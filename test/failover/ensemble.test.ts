@@ -103,12 +103,12 @@ describe('watches across a reconnect', () => {
     expect(back.newSession).toBe(false)
     // One round trip on the new connection: SetWatches2 went out before it, so the server holds the watch.
     await a.client.exists(path)
-    await eventually(() => observer.setData(path, 'v2'))
-    await eventually(() => observer.setData(path, 'v3'))
+    const v2 = await eventually(() => observer.setData(path, 'v2'))
+    const v3 = await eventually(() => observer.setData(path, 'v3'))
     await waitFor(() => events.length >= 2, { timeoutMs: 15_000, description: 'two events of the persistent watch' })
     expect(events).toEqual([
-      { type: 'NodeDataChanged', state: 'SyncConnected', path },
-      { type: 'NodeDataChanged', state: 'SyncConnected', path },
+      { type: 'NodeDataChanged', state: 'SyncConnected', path, ...eventZxid(v2.mzxid) },
+      { type: 'NodeDataChanged', state: 'SyncConnected', path, ...eventZxid(v3.mzxid) },
     ])
   })
 })
