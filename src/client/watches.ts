@@ -90,16 +90,14 @@ export class ClientWatches {
 
   /**
    * The `watch` flag of the read carrying `registration`: false when this client holds (or is
-   * setting) a persistent watch on the same path that delivers every event the one-shot watch
-   * needs, so no second server watch replaces it (ZOOKEEPER-4466). A recursive watch delivers no
-   * NodeChildrenChanged, so a child watch is armed on the server beside it: harmless on 3.8 too,
-   * whose recursive watches live in the data-watch table.
+   * setting) a persistent or recursive watch on the same path, which delivers every event the
+   * one-shot watch needs (a recursive watch's NodeChildrenChanged are derived: see
+   * WatchRegistry.derivesChildren), so no second server watch replaces it (ZOOKEEPER-4466).
    */
   armOnServer(registration: WatchRegistration | undefined): boolean {
     if (registration === undefined) return false
     const { kind, path } = registration
-    const served = this.heldOrAdding('persistent', path) || (kind !== 'child' && this.heldOrAdding('persistentRecursive', path))
-    if (!served) return true
+    if (!this.covered(kind, path)) return true
     this.servedLocally.add(registration)
     const kinds = this.localInFlight.get(path)
     if (kinds === undefined) this.localInFlight.set(path, [kind])
@@ -125,9 +123,9 @@ export class ClientWatches {
     return this.session.watches.has(kind, serverPath) || this.adding[kind].has(serverPath)
   }
 
-  /** True when a persistent watch of this client serves one-shot watches of `kind` on the path. */
-  private covered(kind: WatchKind, serverPath: string): boolean {
-    return this.heldOrAdding('persistent', serverPath) || (kind !== 'child' && this.heldOrAdding('persistentRecursive', serverPath))
+  /** True when a persistent or recursive watch of this client serves one-shot watches of `kind` on the path. */
+  private covered(_kind: WatchKind, serverPath: string): boolean {
+    return this.heldOrAdding('persistent', serverPath) || this.heldOrAdding('persistentRecursive', serverPath)
   }
 
   private begin(serverPath: string): void {
@@ -150,7 +148,9 @@ export class ClientWatches {
     const raw: RawWatcher = (event) => watch.deliver(toWatchedEvent(event, this.chroot.toClient(event.path)))
     const context = this.context('addWatch', path, options)
     context.watch = { kind: recursive ? 'persistentRecursive' : 'persistent', path: serverPath, watcher: raw }
-    const mode = recursive ? AddWatchMode.PERSISTENT_RECURSIVE : AddWatchMode.PERSISTENT
+    // Beside a recursive watch of this client a plain one is served by it (WatchRegistry.derivesChildren):
+    // the request re-adds the recursive mode, so the server keeps one mode and errors stay the same.
+    const mode = recursive || this.heldOrAdding('persistentRecursive', serverPath) ? AddWatchMode.PERSISTENT_RECURSIVE : AddWatchMode.PERSISTENT
     const adding = this.adding[recursive ? 'persistentRecursive' : 'persistent']
     this.begin(serverPath)
     adding.set(serverPath, (adding.get(serverPath) ?? 0) + 1)
@@ -230,6 +230,11 @@ export class ClientWatches {
     const othersRemain = this.inFlight.has(serverPath) || ALL_KINDS.some((k) => !removing.includes(k) && this.session.watches.has(k, serverPath))
     if (!othersRemain) return send(WatcherType.Any)
     const rearmed = this.rearmServed(serverPath, type)
+    // A plain watch beside a recursive one was served by it: the server holds only the recursive mode.
+    if (type === 'persistent' && this.session.watches.has('persistentRecursive', serverPath)) {
+      await rearmed
+      return
+    }
     if (this.legacyWatcherTypes) {
       await rearmed
       return
@@ -260,13 +265,20 @@ export class ClientWatches {
     const otherRecursive = type !== 'persistentRecursive' && registry.has('persistentRecursive', serverPath)
     const requests: Promise<unknown>[] = []
     const context = (): RequestContext => this.context('removeWatches', this.chroot.toClient(serverPath), {})
+    // Removing a recursive watch that served a plain one or child watches: its child events keep
+    // standing in for NodeChildrenChanged until the server holds their own watches again.
+    const release = type === 'persistentRecursive' && (otherPersistent || held('child')) ? registry.holdDerived(serverPath) : undefined
+    if (type === 'persistentRecursive' && otherPersistent) {
+      const body = { path: serverPath, mode: AddWatchMode.PERSISTENT }
+      requests.push(this.session.request(OpCode.addWatch, AddWatchRequestCodec, body, null, context()))
+    }
     if ((held('data') || held('exist')) && !otherPersistent && !otherRecursive) {
       requests.push(this.session.request(OpCode.exists, ExistsRequestCodec, { path: serverPath, watch: true }, null, context()))
     }
-    if (held('child') && !otherPersistent) {
+    if (held('child') && !otherPersistent && !otherRecursive) {
       requests.push(this.session.request(OpCode.getChildren, GetChildrenRequestCodec, { path: serverPath, watch: true }, null, context()))
     }
-    return Promise.allSettled(requests)
+    return Promise.allSettled(requests).finally(release)
   }
 
 }

@@ -373,12 +373,17 @@ export class Session extends EventEmitter {
     const event = WatcherEventCodec.decode(r)
     const path = event.path ?? ''
     const watchers = this.watches.trigger(event.type, path)
-    if (watchers.length === 0) return
+    // Where a recursive watch stands in for a node's NodeChildrenChanged (see WatchRegistry.derived).
+    const derived = this.watches.derived(event.type, path)
+    if (watchers.length === 0 && derived === null) return
     const raw: RawWatchEvent = { type: event.type, state: event.state, path }
     // 3.9 servers (ZOOKEEPER-4655) put the triggering transaction's zxid in the header; older ones,
     // and events a reconnect's SetWatches produces, send -1. A notification never moves lastZxid.
     if (zxidHigh > 0 || (zxidHigh === 0 && zxidLow > 0)) raw.zxid = (BigInt(zxidHigh) << 32n) | BigInt(zxidLow)
     for (const w of watchers) callWatcher(w, raw)
+    if (derived === null) return
+    const parent: RawWatchEvent = { ...raw, type: EventType.NodeChildrenChanged, path: derived.path }
+    for (const w of derived.watchers) callWatcher(w, parent)
   }
 
   /**

@@ -79,7 +79,7 @@ describe('a one-shot and a persistent watch on one path (ZOOKEEPER-4466)', () =>
     await watch.remove()
   })
 
-  it('a child watch beside a recursive watch on the same node is armed on the server and fires', async () => {
+  it('a child watch beside a recursive watch on the same node fires', async () => {
     const { client } = await chrootClient()
     await client.create('/r')
     const watch = await client.addWatch('/r', { recursive: true })
@@ -199,27 +199,84 @@ describe('removing persistent watches by watcher type', () => {
 })
 
 describe('a persistent and a recursive watch on one path', () => {
-  it('3.9 keeps both modes; before 3.9 the server keeps the mode set last (documented, not emulated)', async () => {
+  // Before 3.9 the server keeps one of the two modes; the client keeps only the recursive one
+  // there and derives the plain watch's NodeChildrenChanged from the recursive watch's child events.
+  it('plain, then recursive: both see exactly their own events', async () => {
     const { client } = await chrootClient()
     await client.create('/p')
     const plain = collect(await client.addWatch('/p'))
     const recursive = collect(await client.addWatch('/p', { recursive: true }))
-    await client.create('/p/c')
+    const child = await client.create('/p/c')
+    await client.create('/p/c/g')
     await client.setData('/p', 'x')
-    expect(recursive.map(brief)).toEqual(['NodeCreated /p/c', 'NodeDataChanged /p'])
-    // The recursive mode replaced the plain one on 3.8: no NodeChildrenChanged for the child.
-    expect(plain.map(brief)).toEqual(serverAtLeast('3.9') ? ['NodeChildrenChanged /p', 'NodeDataChanged /p'] : ['NodeDataChanged /p'])
+    await client.delete('/p/c/g')
+    await client.delete('/p/c')
+    expect(recursive.map(brief)).toEqual(['NodeCreated /p/c', 'NodeCreated /p/c/g', 'NodeDataChanged /p', 'NodeDeleted /p/c/g', 'NodeDeleted /p/c'])
+    expect(plain.map(brief)).toEqual(['NodeChildrenChanged /p', 'NodeDataChanged /p', 'NodeChildrenChanged /p'])
+    expect(plain[0]).toEqual({ type: 'NodeChildrenChanged', state: 'SyncConnected', path: '/p', ...eventZxid(child.stat.czxid) })
   })
 
-  it('a child watch armed before a recursive watch on its node: fires on 3.9, replaced on 3.8 (documented)', async () => {
+  it('recursive, then plain: the recursive watch keeps its subtree, the plain one gets its children events', async () => {
+    const { client } = await chrootClient()
+    await client.create('/p')
+    const recursive = collect(await client.addWatch('/p', { recursive: true }))
+    const plain = collect(await client.addWatch('/p'))
+    await client.create('/p/c')
+    await client.create('/p/c/g')
+    await client.delete('/p/c/g')
+    expect(recursive.map(brief)).toEqual(['NodeCreated /p/c', 'NodeCreated /p/c/g', 'NodeDeleted /p/c/g'])
+    expect(plain.map(brief)).toEqual(['NodeChildrenChanged /p'])
+  })
+
+  it('removing the recursive watch gives the plain one back to the server, without a gap or a duplicate', async () => {
+    const { client, chroot } = await chrootClient()
+    await client.create('/p')
+    const plainWatch = await client.addWatch('/p')
+    const plain = collect(plainWatch)
+    const recursiveWatch = await client.addWatch('/p', { recursive: true })
+    await client.create('/p/a')
+    await recursiveWatch.remove()
+    await client.create('/p/b')
+    await client.create('/p/b/g') // nobody watches this any more
+    await client.setData('/p', 'x')
+    expect(plain.map(brief)).toEqual(['NodeChildrenChanged /p', 'NodeChildrenChanged /p', 'NodeDataChanged /p'])
+    expect(recursiveWatch.closed).toBe(true)
+    expect(await serverWatchPaths(client)).toEqual([`${chroot}/p`])
+    await plainWatch.remove()
+  })
+
+  it('removing the plain watch leaves the recursive one whole', async () => {
+    const { client } = await chrootClient()
+    await client.create('/p')
+    const recursive = collect(await client.addWatch('/p', { recursive: true }))
+    await client.addWatch('/p')
+    await client.removeWatches('/p', 'persistent')
+    await client.create('/p/c')
+    await client.create('/p/c/g')
+    expect(recursive.map(brief)).toEqual(['NodeCreated /p/c', 'NodeCreated /p/c/g'])
+  })
+
+  it('a child watch armed before a recursive watch on its node still fires, once', async () => {
     const { client } = await chrootClient()
     await client.create('/p')
     const children = new EventQueue()
     await client.getChildren('/p', { watcher: children.watcher })
     const recursive = collect(await client.addWatch('/p', { recursive: true }))
-    await client.create('/p/c') // the event, if any, arrives before this reply
-    expect(recursive.map(brief)).toEqual(['NodeCreated /p/c'])
-    expect(children.all.map(brief)).toEqual(serverAtLeast('3.9') ? ['NodeChildrenChanged /p'] : [])
+    await client.create('/p/c') // the event arrives before this reply
+    await client.create('/p/d')
+    expect(recursive.map(brief)).toEqual(['NodeCreated /p/c', 'NodeCreated /p/d'])
+    expect(children.all.map(brief)).toEqual(['NodeChildrenChanged /p'])
+  })
+
+  it('a child watch set beside a recursive watch is served by it, and handed to the server when it goes', async () => {
+    const { client } = await chrootClient()
+    await client.create('/p')
+    const watch = await client.addWatch('/p', { recursive: true })
+    const children = new EventQueue()
+    await client.getChildren('/p', { watcher: children.watcher })
+    await watch.remove()
+    await client.create('/p/c')
+    expect(children.all.map(brief)).toEqual(['NodeChildrenChanged /p'])
   })
 })
 

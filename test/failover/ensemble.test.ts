@@ -111,6 +111,30 @@ describe('watches across a reconnect', () => {
       { type: 'NodeDataChanged', state: 'SyncConnected', path, ...eventZxid(v3.mzxid) },
     ])
   })
+
+  it('a plain and a recursive watch on one path come back exactly after a reconnect (ZOOKEEPER-4466)', async () => {
+    const a = fixture.client(fixture.viaProxies())
+    await a.client.connected({ timeout: 20_000 })
+    const observer = await fixture.observer()
+    const path = unique('modes')
+    await a.client.create(path)
+    const plain: WatchedEvent[] = []
+    const subtree: WatchedEvent[] = []
+    await a.client.addWatch(path, { listener: (e) => plain.push(e) })
+    await a.client.addWatch(path, { recursive: true, listener: (e) => subtree.push(e) })
+
+    const from = a.states.length
+    for (const p of fixture.proxies()) p.cut()
+    const back = await a.reach('reconnected', from, 15_000)
+    expect(back.newSession).toBe(false)
+    await a.client.exists(path) // SetWatches2 went out before this round trip
+    await eventually(() => observer.create(`${path}/c`))
+    await eventually(() => observer.create(`${path}/c/g`))
+    await waitFor(() => subtree.length >= 2, { timeoutMs: 15_000, description: 'two events of the recursive watch' })
+    await a.client.exists(path) // any further event would have arrived by now
+    expect(subtree.map((e) => `${e.type} ${e.path}`)).toEqual([`NodeCreated ${path}/c`, `NodeCreated ${path}/c/g`])
+    expect(plain.map((e) => `${e.type} ${e.path}`)).toEqual([`NodeChildrenChanged ${path}`])
+  })
 })
 
 describe('a silent link', () => {
