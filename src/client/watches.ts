@@ -8,7 +8,9 @@
  * persistent watch receives nothing more although the client still holds it. So a one-shot watch
  * on a path this client already watches persistently is not armed on the server at all: the
  * persistent watch delivers every event the one-shot one needs, and the client's registry hands
- * the first to it (as it would to a server-armed one). See docs/versions.md.
+ * the first to it (as it would to a server-armed one). Beside a recursive watch the server keeps
+ * only the recursive mode, and the registry derives the node's NodeChildrenChanged from it
+ * (WatchRegistry.derivesChildren). See docs/versions.md.
  */
 import type { CallOptions } from './types.js'
 import { InvalidArgumentError, NoWatcherError, ZooKeeperError } from '../common/errors.js'
