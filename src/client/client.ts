@@ -340,7 +340,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
       const context = this.context('exists', path, options)
       context.noNodeResult = null
       if (options.watcher !== undefined) context.watch = this.watches.register('data', serverPath, options.watcher, 'exist')
-      return this.watches.track(this.send(OpCode.exists, ExistsRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeStat, context), context.watch)
+      return this.watches.track(this.send(OpCode.exists, ExistsRequestCodec, { path: serverPath, watch: this.watches.armOnServer(context.watch) }, decodeStat, context), context.watch)
     })
   }
 
@@ -352,7 +352,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
       const serverPath = this.chroot.toServer(path)
       const context = this.context('getData', path, options)
       if (options.watcher !== undefined) context.watch = this.watches.register('data', serverPath, options.watcher)
-      return this.watches.track(this.send(OpCode.getData, GetDataRequestCodec, { path: serverPath, watch: options.watcher !== undefined }, decodeData, context), context.watch)
+      return this.watches.track(this.send(OpCode.getData, GetDataRequestCodec, { path: serverPath, watch: this.watches.armOnServer(context.watch) }, decodeData, context), context.watch)
     })
   }
 
@@ -374,7 +374,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
       const serverPath = this.chroot.toServer(path)
       const context = this.context('getChildren', path, options)
       if (options.watcher !== undefined) context.watch = this.watches.register('child', serverPath, options.watcher)
-      const body = { path: serverPath, watch: options.watcher !== undefined }
+      const body = { path: serverPath, watch: this.watches.armOnServer(context.watch) }
       return this.watches.track(this.send(OpCode.getChildren2, GetChildren2RequestCodec, body, GetChildren2ResponseCodec.decode, context), context.watch)
     })
   }
@@ -523,7 +523,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
       options = watchOptions<WatchOptions>(options, 'getConfig', 'getConfig')
       const context = this.context('getConfig', CONFIG_NODE, options)
       if (options.watcher !== undefined) context.watch = this.watches.register('data', CONFIG_NODE, options.watcher)
-      return this.watches.track(this.send(OpCode.getData, GetDataRequestCodec, { path: CONFIG_NODE, watch: options.watcher !== undefined }, decodeData, context), context.watch)
+      return this.watches.track(this.send(OpCode.getData, GetDataRequestCodec, { path: CONFIG_NODE, watch: this.watches.armOnServer(context.watch) }, decodeData, context), context.watch)
     })
   }
 

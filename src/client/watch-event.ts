@@ -26,6 +26,13 @@ export interface WatchedEvent {
   state: WatchEventState
   /** The node's path as the client sees it (chroot removed); for final events, the watched path. */
   path: string
+  /**
+   * The zxid of the transaction that fired the watch (the node's new `mzxid`, `czxid` or `pzxid`),
+   * present only when the server sends it: ZooKeeper 3.9 and later, for NodeCreated, NodeDeleted,
+   * NodeDataChanged and NodeChildrenChanged of a live change. Absent on 3.5 to 3.8, on the
+   * catch-up events a reconnect produces, and on the client's own removal and final events.
+   */
+  zxid?: bigint
 }
 
 const typeNames = new Map<number, WatchEventType>(Object.entries(EventType).map(([name, code]) => [code, name as WatchEventType]))
@@ -33,11 +40,13 @@ const stateNames = new Map<number, WatchEventState>(Object.entries(KeeperState).
 
 /** Converts a session event to the public form. */
 export function toWatchedEvent(raw: RawWatchEvent, clientPath: string): WatchedEvent {
-  return {
+  const event: WatchedEvent = {
     type: typeNames.get(raw.type) ?? 'None',
     state: stateNames.get(raw.state) ?? 'Unknown',
     path: clientPath,
   }
+  if (raw.zxid !== undefined) event.zxid = raw.zxid
+  return event
 }
 
 /** True for the last event a watch will ever deliver (its session ended, or it was removed). */

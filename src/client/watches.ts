@@ -2,6 +2,15 @@
  * The watch side of the Promise API: one-shot watchers as the session registers them, persistent
  * watches (`addWatch`), and removing watches (`removeWatches`), keeping the client's record of
  * watches and the server's in step on every server from 3.6 on.
+ *
+ * Before ZooKeeper 3.9 (ZOOKEEPER-4466) the server keeps one watch mode per session and path: a
+ * one-shot watch set where the session has a persistent one replaces it, and once it fires the
+ * persistent watch receives nothing more although the client still holds it. So a one-shot watch
+ * on a path this client already watches persistently is not armed on the server at all: the
+ * persistent watch delivers every event the one-shot one needs, and the client's registry hands
+ * the first to it (as it would to a server-armed one). Beside a recursive watch the server keeps
+ * only the recursive mode, and the registry derives the node's NodeChildrenChanged from it
+ * (WatchRegistry.derivesChildren). See docs/versions.md.
  */
 import type { CallOptions } from './types.js'
 import { InvalidArgumentError, NoWatcherError, ZooKeeperError } from '../common/errors.js'
@@ -11,7 +20,7 @@ import type { Chroot } from '../common/paths.js'
 import { validatePath } from '../common/paths.js'
 import { PersistentWatch } from './persistent-watch.js'
 import { AddWatchMode, ErrorCode, EventType, KeeperState, OpCode, WatcherType } from '../protocol/constants.js'
-import { AddWatchRequestCodec, CheckWatchesRequestCodec, RemoveWatchesRequestCodec } from '../protocol/requests.js'
+import { AddWatchRequestCodec, CheckWatchesRequestCodec, ExistsRequestCodec, GetChildrenRequestCodec, RemoveWatchesRequestCodec } from '../protocol/requests.js'
 import type { RequestContext, Session, WatchRegistration } from '../session/session.js'
 import type { Codec } from '../protocol/codec.js'
 import type { Reader } from '../protocol/reader.js'
@@ -59,6 +68,12 @@ export class ClientWatches {
   private readonly inFlight = new Map<string, number>()
   /** The server refused WatcherType Persistent/PersistentRecursive (before ZooKeeper 3.9). */
   private legacyWatcherTypes = false
+  /** Server paths with addWatch requests in flight, by mode: the server holds them before any later read. */
+  private readonly adding = { persistent: new Map<string, number>(), persistentRecursive: new Map<string, number>() }
+  /** Reads in flight whose one-shot watch a persistent watch serves (not armed on the server). */
+  private readonly servedLocally = new WeakSet<WatchRegistration>()
+  /** Server paths with such reads in flight, and their one-shot kinds, for {@link ClientWatches.rearmServed}. */
+  private readonly localInFlight = new Map<string, WatchKind[]>()
 
   constructor(
     private readonly session: Session,
@@ -82,12 +97,44 @@ export class ClientWatches {
     return { kind, kindOnNoNode, path: serverPath, watcher: raw }
   }
 
+  /**
+   * The `watch` flag of the read carrying `registration`: false when this client holds (or is
+   * setting) a persistent or recursive watch on the same path, which delivers every event the
+   * one-shot watch needs (a recursive watch's NodeChildrenChanged are derived: see
+   * WatchRegistry.derivesChildren), so no second server watch replaces it (ZOOKEEPER-4466).
+   */
+  armOnServer(registration: WatchRegistration | undefined): boolean {
+    if (registration === undefined) return false
+    const { kind, path } = registration
+    if (!this.covered(kind, path)) return true
+    this.servedLocally.add(registration)
+    const kinds = this.localInFlight.get(path)
+    if (kinds === undefined) this.localInFlight.set(path, [kind])
+    else kinds.push(kind)
+    return false
+  }
+
   /** Notes when the read carrying `registration` settles (its watch is set or not by then); returns `promise`. */
   track<T>(promise: Promise<T>, registration: WatchRegistration | undefined): Promise<T> {
     if (registration === undefined) return promise
-    const done = (): void => this.end(registration.path)
+    const done = (): void => {
+      this.end(registration.path)
+      if (!this.servedLocally.has(registration)) return
+      const kinds = this.localInFlight.get(registration.path)
+      kinds?.splice(kinds.indexOf(registration.kind), 1)
+      if (kinds?.length === 0) this.localInFlight.delete(registration.path)
+    }
     promise.then(done, done)
     return promise
+  }
+
+  private heldOrAdding(kind: 'persistent' | 'persistentRecursive', serverPath: string): boolean {
+    return this.session.watches.has(kind, serverPath) || this.adding[kind].has(serverPath)
+  }
+
+  /** True when a persistent or recursive watch of this client serves one-shot watches of `kind` on the path. */
+  private covered(_kind: WatchKind, serverPath: string): boolean {
+    return this.heldOrAdding('persistent', serverPath) || this.heldOrAdding('persistentRecursive', serverPath)
   }
 
   private begin(serverPath: string): void {
@@ -110,12 +157,19 @@ export class ClientWatches {
     const raw: RawWatcher = (event) => watch.deliver(toWatchedEvent(event, this.chroot.toClient(event.path)))
     const context = this.context('addWatch', path, options)
     context.watch = { kind: recursive ? 'persistentRecursive' : 'persistent', path: serverPath, watcher: raw }
-    const mode = recursive ? AddWatchMode.PERSISTENT_RECURSIVE : AddWatchMode.PERSISTENT
+    // Beside a recursive watch of this client a plain one is served by it (WatchRegistry.derivesChildren):
+    // the request re-adds the recursive mode, so the server keeps one mode and errors stay the same.
+    const mode = recursive || this.heldOrAdding('persistentRecursive', serverPath) ? AddWatchMode.PERSISTENT_RECURSIVE : AddWatchMode.PERSISTENT
+    const adding = this.adding[recursive ? 'persistentRecursive' : 'persistent']
     this.begin(serverPath)
+    adding.set(serverPath, (adding.get(serverPath) ?? 0) + 1)
     try {
       await this.send(OpCode.addWatch, AddWatchRequestCodec, { path: serverPath, mode }, null, context)
     } finally {
       this.end(serverPath)
+      const n = (adding.get(serverPath) ?? 1) - 1
+      if (n === 0) adding.delete(serverPath)
+      else adding.set(serverPath, n)
     }
     return watch
   }
@@ -134,8 +188,13 @@ export class ClientWatches {
     // While disconnected the server holds no watch of this connection (SetWatches re-arms only what
     // the registry still has), so a local removal acts at once instead of waiting for a server.
     if (options.local && !this.session.connectedNow) return this.removeLocally(serverPath, kinds, target)
+    // One-shot watches a persistent watch serves have no server watch of their own, and before 3.9
+    // a Data or Children removal would strip that type from the persistent watch (ZOOKEEPER-4471).
+    const local = (type === 'data' || type === 'children') && kinds.every((k) => this.covered(k, serverPath))
     try {
-      if (options.watcher !== undefined) {
+      if (local) {
+        // Nothing on the server to remove: the client's record is all there is.
+      } else if (options.watcher !== undefined) {
         await this.send(OpCode.checkWatches, CheckWatchesRequestCodec, { path: serverPath, type: code }, null, this.context('removeWatches', path, options))
       } else {
         await this.removeOnServer(serverPath, path, type, options)
@@ -188,13 +247,56 @@ export class ClientWatches {
     const removing = kindsOf(type)
     const othersRemain = this.inFlight.has(serverPath) || ALL_KINDS.some((k) => !removing.includes(k) && this.session.watches.has(k, serverPath))
     if (!othersRemain) return send(WatcherType.Any)
-    if (this.legacyWatcherTypes) return
+    const rearmed = this.rearmServed(serverPath, type)
+    // A plain watch beside a recursive one was served by it: the server holds only the recursive mode.
+    if (type === 'persistent' && this.session.watches.has('persistentRecursive', serverPath)) {
+      await rearmed
+      return
+    }
+    if (this.legacyWatcherTypes) {
+      await rearmed
+      return
+    }
     try {
       await send(watcherTypeCode(type))
     } catch (error) {
       if (!(error instanceof ZooKeeperError && error.errno === ErrorCode.MARSHALLINGERROR)) throw error
       this.legacyWatcherTypes = true
+    } finally {
+      await rearmed
     }
+  }
+
+  /**
+   * Arms on the server the one-shot watches on `serverPath` that the persistent watch of `type`
+   * being removed served (see {@link ClientWatches.armOnServer}) and no remaining persistent watch
+   * will. The requests go out before the removal, so the server is never without a watch for them;
+   * they register nothing, as the client already holds those watches. A missing node needs no
+   * watch: its one-shot watches got NodeDeleted already. On 3.8 this also turns the server's
+   * watch of the path back into one-shot ones, which is what is left.
+   */
+  private rearmServed(serverPath: string, type: 'persistent' | 'persistentRecursive'): Promise<unknown> {
+    const registry = this.session.watches
+    const inFlight = this.localInFlight.get(serverPath) ?? []
+    const held = (kind: WatchKind): boolean => registry.has(kind, serverPath) || inFlight.includes(kind)
+    const otherPersistent = type !== 'persistent' && registry.has('persistent', serverPath)
+    const otherRecursive = type !== 'persistentRecursive' && registry.has('persistentRecursive', serverPath)
+    const requests: Promise<unknown>[] = []
+    const context = (): RequestContext => this.context('removeWatches', this.chroot.toClient(serverPath), {})
+    // Removing a recursive watch that served a plain one or child watches: its child events keep
+    // standing in for NodeChildrenChanged until the server holds their own watches again.
+    const release = type === 'persistentRecursive' && (otherPersistent || held('child')) ? registry.holdDerived(serverPath) : undefined
+    if (type === 'persistentRecursive' && otherPersistent) {
+      const body = { path: serverPath, mode: AddWatchMode.PERSISTENT }
+      requests.push(this.send(OpCode.addWatch, AddWatchRequestCodec, body, null, context()))
+    }
+    if ((held('data') || held('exist')) && !otherPersistent && !otherRecursive) {
+      requests.push(this.send(OpCode.exists, ExistsRequestCodec, { path: serverPath, watch: true }, null, context()))
+    }
+    if (held('child') && !otherPersistent && !otherRecursive) {
+      requests.push(this.send(OpCode.getChildren, GetChildrenRequestCodec, { path: serverPath, watch: true }, null, context()))
+    }
+    return Promise.allSettled(requests).finally(release)
   }
 
 }

@@ -30,7 +30,7 @@ import { ReadOnlyProbe, otherHosts } from './read-only-probe.js'
 import { rearmWatches } from './rearm.js'
 import { Request, type RequestContext } from './request.js'
 import { type ConnectionState, type StateChange, type WireState, canTransition } from './state.js'
-import { WatchRegistry } from './watches.js'
+import { type RawWatchEvent, WatchRegistry } from './watches.js'
 
 export { SET_WATCHES_MAX_LENGTH, type SessionOptions, defaultSessionOptions } from './config.js'
 export type { RequestContext, WatchRegistration } from './request.js'
@@ -317,7 +317,7 @@ export class Session extends EventEmitter {
     const zxidLow = r.uint()
     const err = r.int()
     if (xid === Xid.notification) {
-      this.onNotification(r)
+      this.onNotification(r, zxidHigh, zxidLow)
       return
     }
     if (xid === Xid.ping) {
@@ -435,12 +435,19 @@ export class Session extends EventEmitter {
     this.readOnlyProbe = null
   }
 
-  private onNotification(r: Reader): void {
+  private onNotification(r: Reader, zxidHigh: number, zxidLow: number): void {
     const event = WatcherEventCodec.decode(r)
     const path = event.path ?? ''
     const watchers = this.watches.trigger(event.type, path)
-    if (watchers.length === 0) return
-    this.delivery.event(watchers, { type: event.type, state: event.state, path })
+    // Where a recursive watch stands in for a node's NodeChildrenChanged (see WatchRegistry.derived).
+    const derived = this.watches.derived(event.type, path)
+    if (watchers.length === 0 && derived === null) return
+    const raw: RawWatchEvent = { type: event.type, state: event.state, path }
+    // 3.9 servers (ZOOKEEPER-4655) put the triggering transaction's zxid in the header; older ones,
+    // and events a reconnect's SetWatches produces, send -1. A notification never moves lastZxid.
+    if (zxidHigh > 0 || (zxidHigh === 0 && zxidLow > 0)) raw.zxid = (BigInt(zxidHigh) << 32n) | BigInt(zxidLow)
+    this.delivery.event(watchers, raw)
+    if (derived !== null) this.delivery.event(derived.watchers, { ...raw, type: EventType.NodeChildrenChanged, path: derived.path })
   }
 
   /**

@@ -16,6 +16,8 @@ export interface RawWatchEvent {
   state: number
   /** Server path (for the final event of a watch, the path it watched). */
   path: string
+  /** zxid of the transaction that fired the watch, when the server sends it (3.9+, node events only). */
+  zxid?: bigint
 }
 
 /** A function called with each event a watch receives. */
@@ -57,6 +59,49 @@ export class WatchRegistry {
     child: new Map(),
     persistent: new Map(),
     persistentRecursive: new Map(),
+  }
+  /** Paths whose children events are derived while a recursive watch there is being handed back (counts). */
+  private readonly held = new Map<string, number>()
+
+  /**
+   * True when NodeChildrenChanged of `path` reaches its plain persistent and child watches from
+   * this client's recursive watch on `path` rather than from the server. Before 3.9 the server
+   * keeps one watch mode per session and path (ZOOKEEPER-4466), and a recursive mode sends no
+   * NodeChildrenChanged, so the client never asks for a second mode there: it turns the recursive
+   * watch's NodeCreated and NodeDeleted of each direct child into the NodeChildrenChanged the
+   * server would have sent (one per child created or deleted, right after it, with its zxid).
+   */
+  derivesChildren(path: string): boolean {
+    return this.tables.persistentRecursive.has(path) || this.held.has(path)
+  }
+
+  /** Keeps {@link WatchRegistry.derivesChildren} true for `path` until the returned release is called. */
+  holdDerived(path: string): () => void {
+    this.held.set(path, (this.held.get(path) ?? 0) + 1)
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const n = (this.held.get(path) ?? 1) - 1
+      if (n === 0) this.held.delete(path)
+      else this.held.set(path, n)
+    }
+  }
+
+  /**
+   * For a NodeCreated or NodeDeleted of `path`: the NodeChildrenChanged of its parent derived from
+   * it (see {@link WatchRegistry.derivesChildren}), with the watchers it fires (one-shot child
+   * watches removed), or null.
+   */
+  derived(type: number, path: string): { path: string; watchers: RawWatcher[] } | null {
+    if ((type !== EventType.NodeCreated && type !== EventType.NodeDeleted) || path === '/' || path === '') return null
+    if (this.tables.persistentRecursive.size === 0 && this.held.size === 0) return null
+    const parent = parentOf(path)
+    if (!this.derivesChildren(parent)) return null
+    const out: RawWatcher[] = []
+    this.take('child', parent, out)
+    this.collect('persistent', parent, out)
+    return out.length === 0 ? null : { path: parent, watchers: dedupe(out) }
   }
 
   /** Adds `watcher` for `path`; adding the same function twice keeps one (as the Java client does). */
@@ -114,7 +159,8 @@ export class WatchRegistry {
       dataWatches: [...this.tables.data.keys()],
       existWatches: [...this.tables.exist.keys()],
       childWatches: [...this.tables.child.keys()],
-      persistentWatches: [...this.tables.persistent.keys()],
+      // A plain persistent watch beside a recursive one is served by it (derivesChildren): the server holds only the recursive one.
+      persistentWatches: [...this.tables.persistent.keys()].filter((p) => !this.tables.persistentRecursive.has(p)),
       persistentRecursiveWatches: [...this.tables.persistentRecursive.keys()],
     }
   }
@@ -137,6 +183,8 @@ export class WatchRegistry {
         break
       case EventType.NodeChildrenChanged:
         this.take('child', path, out)
+        // Derived from the recursive watch instead (derivesChildren): never both, never twice.
+        if (this.derivesChildren(path)) return dedupe(out)
         break
       case EventType.NodeDeleted:
         this.take('data', path, out)

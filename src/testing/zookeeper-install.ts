@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
-import { basename, delimiter, join } from 'node:path'
+import { basename, delimiter, join, resolve } from 'node:path'
 
 /**
  * The SLF4J backend found on a classpath. `slf4j-simple` is added by zkwire when the install
@@ -76,7 +76,9 @@ export function findZooKeeper(options: FindZooKeeperOptions = {}): ZooKeeperInst
   const java = options.java ?? (env.JAVA_HOME ? join(env.JAVA_HOME, 'bin', 'java') : 'java')
   const debianDir = options.debianJavaDir ?? '/usr/share/java'
   const home = options.home ?? (env.ZOOKEEPER_HOME || undefined)
-  if (home !== undefined) return fromHome(home, java, debianDir)
+  // The JVM runs in the server's own directory, so a relative home (`.zookeeper/3.9.5`, as
+  // `npm run zookeeper:fetch` prints it) is resolved against this process's working directory.
+  if (home !== undefined) return fromHome(resolve(home), java, debianDir)
   if (existsSync(join(debianDir, 'zookeeper.jar'))) return fromDebian(debianDir, java)
   throw new ZooKeeperNotFoundError(`No ZooKeeper server found: ZOOKEEPER_HOME is not set and ${debianDir}/zookeeper.jar does not exist. ${HOW_TO_INSTALL}`)
 }

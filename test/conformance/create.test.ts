@@ -15,6 +15,8 @@ import { chrootClient, connect, sharedServer } from '../support/zk.js'
 
 // The server keeps containers and TTL nodes apart with special ephemeralOwner values but shows
 // clients 0 for them (DataNode.getClientEphemeralOwner), so a user sees a plain persistent Stat.
+// 3.8 and 3.9 agree on this (both copy every Stat through that method), in create's reply as in
+// exists, getData and a multi's results: see the 'ephemeralOwner' tests below.
 const HIDDEN_OWNER = 0n
 const gone = (ms = 10_000) => ({ timeoutMs: ms, intervalMs: 50 })
 
@@ -59,6 +61,18 @@ describe('create modes', () => {
     const other = await connect(connectString)
     const { children } = await other.getChildren('/q')
     expect(children.sort()).toEqual([names[0], names[2], bare.path.slice(3)].sort())
+  })
+
+  it('ephemeralOwner of containers and TTL nodes reads 0 everywhere, on 3.8 and 3.9 alike', async () => {
+    const { client } = await chrootClient()
+    const container = await client.create('/c', null, { mode: 'container' })
+    const ttl = await client.create('/t', null, { mode: 'persistentWithTtl', ttl: 60_000 })
+    await client.create('/c/keep') // an empty container may be reaped at any moment
+    await client.create('/t/keep')
+    const [inMulti] = await client.multi([{ type: 'create', path: '/c2', mode: 'container' }])
+    for (const stat of [container.stat, ttl.stat, await client.exists('/c'), (await client.getData('/t')).stat, (inMulti as { stat: { ephemeralOwner: bigint } }).stat]) {
+      expect(stat?.ephemeralOwner).toBe(HIDDEN_OWNER)
+    }
   })
 
   it('container: deleted by the server once its last child goes', async () => {

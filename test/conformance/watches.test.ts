@@ -10,6 +10,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { NoNodeError, type WatchedEvent } from '../../src/index.js'
+import { eventZxid } from '../support/server-version.js'
 import { chrootClient, connect, sharedServer } from '../support/zk.js'
 import { EventQueue, brief, within } from './helpers.js'
 
@@ -18,8 +19,9 @@ describe('exists watches', () => {
     const { client } = await chrootClient()
     const q = new EventQueue()
     expect(await client.exists('/a', { watcher: q.watcher })).toBeNull()
-    await client.create('/a')
-    expect(await q.next()).toEqual({ type: 'NodeCreated', state: 'SyncConnected', path: '/a' })
+    const { stat } = await client.create('/a')
+    // 3.9+ names the transaction that fired the watch: here the create.
+    expect(await q.next()).toEqual({ type: 'NodeCreated', state: 'SyncConnected', path: '/a', ...eventZxid(stat.czxid) })
   })
 
   it('on an existing node fire NodeDataChanged or NodeDeleted, not child changes', async () => {
@@ -54,8 +56,8 @@ describe('data watches', () => {
     await client.create('/a', 'v0')
     const q = new EventQueue()
     await client.getData('/a', { watcher: q.watcher })
-    await client.setData('/a', 'v1')
-    expect(await q.next()).toEqual({ type: 'NodeDataChanged', state: 'SyncConnected', path: '/a' })
+    const changed = await client.setData('/a', 'v1')
+    expect(await q.next()).toEqual({ type: 'NodeDataChanged', state: 'SyncConnected', path: '/a', ...eventZxid(changed.mzxid) })
     await client.setData('/a', 'v2')
     await client.delete('/a')
     expect(q.count).toBe(1)
@@ -89,8 +91,8 @@ describe('child watches', () => {
     await client.create('/p')
     const q = new EventQueue()
     await client.getChildren('/p', { watcher: q.watcher })
-    await client.create('/p/a')
-    expect(await q.next()).toEqual({ type: 'NodeChildrenChanged', state: 'SyncConnected', path: '/p' })
+    const child = await client.create('/p/a')
+    expect(await q.next()).toEqual({ type: 'NodeChildrenChanged', state: 'SyncConnected', path: '/p', ...eventZxid(child.stat.czxid) })
     await client.create('/p/b') // the watch was one-shot
     expect(q.count).toBe(1)
     await client.getChildren('/p', { watcher: q.watcher })
@@ -216,8 +218,8 @@ describe('awaitable watches', () => {
     const { data, stat, changed } = await client.watchData('/a')
     expect(data.toString()).toBe('v0')
     expect(stat.version).toBe(0)
-    await client.setData('/a', 'v1')
-    expect(await changed).toEqual({ type: 'NodeDataChanged', state: 'SyncConnected', path: '/a' })
+    const next = await client.setData('/a', 'v1')
+    expect(await changed).toEqual({ type: 'NodeDataChanged', state: 'SyncConnected', path: '/a', ...eventZxid(next.mzxid) })
   })
 
   it('watchExists works on a missing node; watchChildren on a parent', async () => {

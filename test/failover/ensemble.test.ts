@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { ConnectionLossError, type WatchedEvent } from '../../src/index.js'
 import { type TestingServer, waitFor } from '../../src/testing/index.js'
 import { rejectionOf } from '../session/helpers.js'
+import { eventZxid } from '../support/server-version.js'
 import { eventually, useCluster, within } from './helpers.js'
 
 const fixture = useCluster()
@@ -51,8 +52,8 @@ describe('a member dies under the client', () => {
 
     const stat = await eventually(() => observer.exists(ephemeral.path))
     expect(stat?.ephemeralOwner).toBe(sessionId)
-    await eventually(() => observer.setData(base, 'v2'))
-    expect(await within(changed, 15_000, 'the data watch')).toEqual({ type: 'NodeDataChanged', state: 'SyncConnected', path: base })
+    const written = await eventually(() => observer.setData(base, 'v2'))
+    expect(await within(changed, 15_000, 'the data watch')).toEqual({ type: 'NodeDataChanged', state: 'SyncConnected', path: base, ...eventZxid(written.mzxid) })
     expect(a.states.slice(from).map((s) => s.state)).toEqual(['suspended', 'reconnected'])
   })
 })
@@ -82,6 +83,7 @@ describe('watches across a reconnect', () => {
 
     const back = await a.reach('reconnected', from, 15_000)
     expect(back.newSession).toBe(false)
+    // SetWatches makes catch-up events without a transaction: no zxid, on 3.9 as before.
     expect(await within(delivered, 15_000, 'the catch-up event')).toEqual({ type: 'NodeDataChanged', state: 'SyncConnected', path })
     expect(seenAfter).toBe('reconnected')
   })
@@ -101,13 +103,37 @@ describe('watches across a reconnect', () => {
     expect(back.newSession).toBe(false)
     // One round trip on the new connection: SetWatches2 went out before it, so the server holds the watch.
     await a.client.exists(path)
-    await eventually(() => observer.setData(path, 'v2'))
-    await eventually(() => observer.setData(path, 'v3'))
+    const v2 = await eventually(() => observer.setData(path, 'v2'))
+    const v3 = await eventually(() => observer.setData(path, 'v3'))
     await waitFor(() => events.length >= 2, { timeoutMs: 15_000, description: 'two events of the persistent watch' })
     expect(events).toEqual([
-      { type: 'NodeDataChanged', state: 'SyncConnected', path },
-      { type: 'NodeDataChanged', state: 'SyncConnected', path },
+      { type: 'NodeDataChanged', state: 'SyncConnected', path, ...eventZxid(v2.mzxid) },
+      { type: 'NodeDataChanged', state: 'SyncConnected', path, ...eventZxid(v3.mzxid) },
     ])
+  })
+
+  it('a plain and a recursive watch on one path come back exactly after a reconnect (ZOOKEEPER-4466)', async () => {
+    const a = fixture.client(fixture.viaProxies())
+    await a.client.connected({ timeout: 20_000 })
+    const observer = await fixture.observer()
+    const path = unique('modes')
+    await a.client.create(path)
+    const plain: WatchedEvent[] = []
+    const subtree: WatchedEvent[] = []
+    await a.client.addWatch(path, { listener: (e) => plain.push(e) })
+    await a.client.addWatch(path, { recursive: true, listener: (e) => subtree.push(e) })
+
+    const from = a.states.length
+    for (const p of fixture.proxies()) p.cut()
+    const back = await a.reach('reconnected', from, 15_000)
+    expect(back.newSession).toBe(false)
+    await a.client.exists(path) // SetWatches2 went out before this round trip
+    await eventually(() => observer.create(`${path}/c`))
+    await eventually(() => observer.create(`${path}/c/g`))
+    await waitFor(() => subtree.length >= 2, { timeoutMs: 15_000, description: 'two events of the recursive watch' })
+    await a.client.exists(path) // any further event would have arrived by now
+    expect(subtree.map((e) => `${e.type} ${e.path}`)).toEqual([`NodeCreated ${path}/c`, `NodeCreated ${path}/c/g`])
+    expect(plain.map((e) => `${e.type} ${e.path}`)).toEqual([`NodeChildrenChanged ${path}`])
   })
 })
 

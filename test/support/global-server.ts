@@ -5,12 +5,20 @@
  */
 import type { TestProject } from 'vitest/node'
 import { TestingServer } from '../../src/testing/index.js'
-import { digestCredential } from '../../src/testing/index.js'
+import { digestCredential, findZooKeeper } from '../../src/testing/index.js'
 
 /** Credentials of the server's super user, for tests that need to bypass ACLs. */
 export const SUPER_USER = { user: 'super', password: 'zkwire-test-super' }
 
 let server: TestingServer | undefined
+
+// Here, not in server-version.ts: a globalSetup module must not import vitest's test API.
+/** Parses the `Zookeeper version: 3.9.5-...` line of a `srvr` answer; throws if there is none. */
+function parseSrvrVersion(srvr: string): string {
+  const match = /^Zookeeper version: (\d+\.\d+\.\d+)/m.exec(srvr)
+  if (match === null) throw new Error(`no version line in the server's srvr answer: ${JSON.stringify(srvr.slice(0, 200))}`)
+  return match[1] as string
+}
 
 export async function setup(project: TestProject): Promise<void> {
   server = await TestingServer.start({
@@ -22,6 +30,10 @@ export async function setup(project: TestProject): Promise<void> {
     superDigest: digestCredential(SUPER_USER.user, SUPER_USER.password),
   })
   project.provide('zkConnect', server.connectString)
+  // The version as the running server states it, for tests that assert version-specific behaviour.
+  const version = parseSrvrVersion(await server.fourLetterWord('srvr'))
+  project.provide('zkVersion', version)
+  console.log(`zkwire tests: ZooKeeper ${version} (${findZooKeeper().dir})`)
 }
 
 export async function teardown(): Promise<void> {
@@ -32,5 +44,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Connect string of the shared standalone server. */
     zkConnect: string
+    /** `major.minor.patch` of the shared server, from its `srvr` answer. */
+    zkVersion: string
   }
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { basename, isAbsolute, join, relative } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { jvmArguments, renderConfig } from '../../src/testing/config.js'
 import { digestCredential, findZooKeeper, ZooKeeperNotFoundError } from '../../src/testing/index.js'
@@ -53,6 +53,16 @@ describe('findZooKeeper', () => {
     const zk = findZooKeeper({ home })
     expect(zk.logging).toBe('logback')
     expect(zk.classpath.some((p) => p.includes('slf4j-simple'))).toBe(false)
+  })
+
+  it('accepts a relative ZOOKEEPER_HOME (as zookeeper:fetch prints it) and makes every path absolute', () => {
+    const home = fakeHome('3.9.9', {
+      'zookeeper-3.9.9.jar': 'zookeeper.jar',
+      'zookeeper-jute-3.9.9.jar': 'zookeeper-jute.jar',
+    })
+    const zk = findZooKeeper({ env: { ZOOKEEPER_HOME: relative(process.cwd(), home) } })
+    expect(zk).toMatchObject({ source: 'home', dir: home, version: '3.9.9' })
+    expect(zk.classpath.every((p) => isAbsolute(p))).toBe(true)
   })
 
   it('says how to install when nothing is found', () => {
