@@ -27,7 +27,11 @@ export {
   type AddWatchOptions,
   type RemoveWatchesOptions,
 } from './client/client.js'
-export { Acls, ANYONE_ID, AUTH_IDS, digestAcl, digestId, ipAcl } from './common/acl.js'
+export { Acls, ANYONE_ID, AUTH_IDS, digestAcl, digestId, ipAcl, x509Acl } from './common/acl.js'
+export { ConnectAttemptError, type ConnectFailureCode } from './session/connect-errors.js'
+export { type TlsOption } from './session/transport.js'
+export type { Logger, LogLevel } from './common/log.js'
+export { parseConfigServers } from './session/ensemble-tracker.js'
 export * from './common/errors.js'
 export { type WatchedEvent, type WatchEventState, type WatchEventType } from './client/watch-event.js'
 export { type CreateModeName, type DataInput } from './client/arguments.js'

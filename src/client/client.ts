@@ -39,6 +39,10 @@ import {
   WhoAmIResponseCodec,
 } from '../protocol/responses.js'
 import { parseConnectString } from '../session/hosts.js'
+// [connect] TLS, DNS and server-list updates (issue 10)
+import { createTransport, validateTlsOption } from '../session/transport.js'
+import { EnsembleTracker } from '../session/ensemble-tracker.js'
+import { Log } from '../common/log.js'
 import { validateSaslOptions } from '../session/sasl.js'
 import { type RequestContext, Session, defaultSessionOptions } from '../session/session.js'
 import type { ConnectionState, StateChange } from '../session/state.js'
@@ -87,8 +91,14 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     this.maxPacketLength = options.maxPacketLength ?? DEFAULT_MAX_PACKET_LENGTH
     const sessionTimeout = options.sessionTimeout ?? defaultSessionOptions.sessionTimeout
     if (!Number.isInteger(sessionTimeout) || sessionTimeout <= 0) throw new InvalidArgumentError('sessionTimeout must be a positive integer number of ms')
+    if (options.followConfig !== undefined && typeof options.followConfig !== 'boolean') throw new InvalidArgumentError(`followConfig must be true or false, got ${typeof options.followConfig}`)
+    // [connect] the transport carries TLS and name resolution; internals.transport still wins
+    const log = options.logger === undefined ? defaultSessionOptions.log : new Log(options.logger)
+    const transport = createTransport({ tls: validateTlsOption(options.tls), lookup: options.lookup, log })
     this.session = new Session({
       ...defaultSessionOptions,
+      log,
+      transport,
       ...options.internals,
       hosts,
       sessionTimeout,
@@ -105,6 +115,42 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     this.session.on('state', (change: StateChange) => this.emit('state', change))
     for (const { scheme, auth } of options.auth ?? []) void this.session.addAuth(scheme, toData(auth, 'options.auth')).catch(() => {})
     this.session.start()
+    if (options.followConfig === true) this.followConfig(log) // [connect]
+  }
+
+  /**
+   * Replaces the servers this client connects to (`ZooKeeper.updateServerList`), e.g. after the
+   * ensemble grew. With the Java client's probabilistic rebalancing: a session moves (drops its
+   * connection and resumes elsewhere) only with the probability that evens out the load, so a
+   * fleet of clients spreads over the new members without all reconnecting. Returns true when
+   * this session is moving. The connect string's chroot, if any, must be the client's own.
+   *
+   * @example
+   * zk.updateServerList('zk1:2181,zk2:2181,zk3:2181,zk4:2181,zk5:2181')
+   */
+  updateServerList(connectString: string): boolean {
+    const { hosts, chroot } = parseConnectString(connectString)
+    if (chroot !== '' && chroot !== this.chroot.prefix) {
+      throw new InvalidArgumentError(`updateServerList cannot change the chroot (the client has "${this.chroot.prefix}", the string "${chroot}"); give the servers only`)
+    }
+    if (this.state === 'closed') throw new ClientClosedError()
+    return this.session.updateServerList(hosts)
+  }
+
+  /** [connect] Keeps the server list equal to /zookeeper/config (Curator's EnsembleTracker). */
+  private followConfig(log: Log): void {
+    const tracker = new EnsembleTracker({
+      readConfig: (changed) => this.getConfig({ watcher: (event) => { if (event.type !== 'None') changed() } }).then((r) => r.data),
+      update: (hosts) => {
+        if (this.state !== 'closed') this.session.updateServerList(hosts)
+      },
+      closed: () => this.state === 'closed',
+      log,
+    })
+    this.session.on('state', (change: StateChange) => {
+      // Read at the first connection and after every reconnect: a change may have been missed.
+      if (change.state === 'connected' || change.state === 'reconnected') tracker.refresh()
+    })
   }
 
   // ---------------------------------------------------------------- connection
@@ -178,7 +224,11 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       signal?.addEventListener('abort', onAbort, { once: true })
       if (timeout !== undefined) {
         timer = setTimeout(() => {
-          finish(new ConnectionLossError({ message: `the connection did not get there within ${timeout} ms (state ${this.state}, last tried ${this.currentServer ?? 'no server'}); check the connect string and that the ensemble is up` }))
+          // [connect/TLS] the last failed attempt says why (a TLS or DNS failure names itself)
+          const last = this.session.lastAttemptError
+          const why = last === null ? '' : `; last attempt: ${last.message}`
+          const message = `the connection did not get there within ${timeout} ms (state ${this.state}, last tried ${this.currentServer ?? 'no server'})${why}; check the connect string and that the ensemble is up`
+          finish(new ConnectionLossError(last === null ? { message } : { message, cause: (last as { cause?: unknown }).cause ?? last }))
         }, timeout)
       }
     })

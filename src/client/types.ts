@@ -6,6 +6,9 @@ import type { CreateModeName } from './arguments.js'
 import type { ACL, Stat } from '../protocol/records.js'
 import type { SaslOptions } from '../session/sasl.js'
 import type { SessionOptions } from '../session/session.js'
+import type { LookupFunction } from 'node:net'
+import type { TlsOption } from '../session/transport.js'
+import type { Logger } from '../common/log.js'
 
 /** Options of {@link createClient}. */
 export interface ClientOptions {
@@ -42,6 +45,25 @@ export interface ClientOptions {
   auth?: readonly { scheme: string; auth: string | Buffer }[]
   /** ACL for creates that give none (default `Acls.open`). */
   defaultAcl?: readonly ACL[]
+  /**
+   * Connect over TLS (the servers' `secureClientPort`): `true` for the system CAs, `node:tls`
+   * options (`ca`, `cert`, `key`, `pfx`, `passphrase`, `servername`, `checkServerIdentity`,
+   * `minVersion`...), or a function returning them, called at every connection attempt (rotated
+   * certificates are picked up without a restart; an options object is also re-read each time).
+   * Certificate and host-name checks are on unless the options turn them off. With a client
+   * certificate the session has the server's `x509` identity (the certificate's subject).
+   */
+  tls?: TlsOption | false
+  /** Name resolution for host names of the connect string (as `net.connect`'s `lookup`; default `dns.lookup`), called at every attempt. */
+  lookup?: LookupFunction
+  /** Application logger (`console`, pino...): connection attempts that fail, unresolvable names, server-list changes. */
+  logger?: Logger
+  /**
+   * Follow `/zookeeper/config` (as Curator's EnsembleTracker): after a reconfig the client's server
+   * list becomes the ensemble's client addresses, through {@link ZooKeeperClient.updateServerList}.
+   * Needs `reconfigEnabled=true` servers whose `server.N` lines carry a client address. Default false.
+   */
+  followConfig?: boolean
   /** Advanced: replace session internals (clock, transport, randomness), e.g. in tests. */
   internals?: Partial<Pick<SessionOptions, 'clock' | 'transport' | 'random'>>
 }

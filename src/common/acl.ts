@@ -43,6 +43,25 @@ export function ipAcl(address: string, perms: number = Perms.ALL): ACL {
   return { perms, id: { scheme: 'ip', id: address } }
 }
 
+/**
+ * An ACL entry granting `perms` (default: all) to the holder of a TLS client certificate: the
+ * server's `x509` scheme, whose id is the certificate's subject in RFC 2253 form, most specific
+ * part first (`CN=app,O=acme`, as `whoAmI()` shows it over mutual TLS). The server compares ids
+ * as exact strings, so spaces, case and order must match; anything else gives NoAuth later.
+ *
+ * @example
+ * await zk.create('/secret', 'x', { acl: [x509Acl('CN=app,O=acme')] })
+ */
+export function x509Acl(subject: string, perms: number = Perms.ALL): ACL {
+  if (typeof subject !== 'string' || !/^[A-Za-z][\w.-]*=[^,]/.test(subject)) {
+    throw new InvalidArgumentError(`x509Acl needs a certificate subject like "CN=app,O=acme" (RFC 2253, no spaces after commas), got ${typeof subject === 'string' ? `"${subject}"` : typeof subject}`)
+  }
+  if (/,\s/.test(subject)) {
+    throw new InvalidArgumentError(`x509 subject "${subject}" has a space after a comma; the server writes "CN=a,O=b" and compares exactly, so this ACL would never match`)
+  }
+  return { perms, id: { scheme: 'x509', id: subject } }
+}
+
 /** Throws unless `acl` is a non-empty list of well-formed entries (the server rejects empty lists). */
 export function validateAcl(acl: unknown, what = 'acl'): asserts acl is readonly ACL[] {
   if (!Array.isArray(acl) || acl.length === 0) throw new InvalidArgumentError(`${what} must be a non-empty array of { perms, id: { scheme, id } }; use Acls.open for an open node`)

@@ -12,7 +12,9 @@ import { Writer } from '../protocol/writer.js'
 import type { Clock, TimerHandle } from './clock.js'
 import { Heartbeat } from './heartbeat.js'
 import { type HostAddress, formatHost } from './hosts.js'
-import type { Transport } from './transport.js'
+import { type Transport, readyEvent } from './transport.js'
+// [connect/TLS] names TLS and DNS failures (issue 10)
+import { type AttemptPhase, describeClose, describeSocketError } from './connect-errors.js'
 
 /** What a connection reports to its session. */
 export interface ConnectionHandler {
@@ -58,6 +60,8 @@ export class Connection {
   private held = false
   private ended = false
   private established = false
+  /** [connect/TLS] The socket became ready (TCP up; TLS handshake done on a TLS socket). */
+  private opened = false
 
   constructor(
     host: HostAddress,
@@ -85,14 +89,30 @@ export class Connection {
       return
     }
     this.socket = socket
-    socket.on('connect', () => {
+    // [connect/TLS] A TLS socket is ready for the ConnectRequest once its handshake is done.
+    socket.on(readyEvent(socket), () => {
       if (this.ended) return
+      this.opened = true
       socket.setNoDelay(true)
       this.handler.onOpen(this)
     })
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
-    socket.on('error', (error: Error) => this.fail(`connection to ${this.address} failed: ${error.message}`, error))
-    socket.on('close', () => this.fail(`connection to ${this.address} closed by the server`))
+    // [connect/TLS] TLS and DNS failures get a message and a ConnectAttemptError cause naming them.
+    socket.on('error', (error: Error) => {
+      const named = describeSocketError(this.address, error, this.phase(socket))
+      if (named !== null) this.fail(named.message, named)
+      else this.fail(`connection to ${this.address} failed: ${error.message}`, error)
+    })
+    socket.on('close', () => {
+      const named = describeClose(this.address, this.phase(socket))
+      if (named !== null) this.fail(named.message, named)
+      else this.fail(`connection to ${this.address} closed by the server`)
+    })
+  }
+
+  /** [connect/TLS] Where the attempt is, for naming its failure. */
+  private phase(socket: Socket): AttemptPhase {
+    return { tls: readyEvent(socket) === 'secureConnect', opened: this.opened, established: this.established, receivedBytes: this.lastReceivedAt !== undefined }
   }
 
   /** True once the handshake has completed (see {@link establish}). */

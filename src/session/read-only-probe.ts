@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net'
 import type { Clock, TimerHandle } from './clock.js'
 import { type HostAddress, formatHost } from './hosts.js'
-import type { Transport } from './transport.js'
+import { type Transport, readyEvent } from './transport.js'
 
 /** First pause before a round of probes, in ms (ClientCnxn `minPingRwTimeout`). */
 export const READ_ONLY_PROBE_INITIAL_MS = 100
@@ -132,7 +132,8 @@ export class ReadOnlyProbe {
         return
       }
       const answered = (): void => finish(chunks.length > 0 ? Buffer.concat(chunks).toString('latin1').trim() : null)
-      socket.on('connect', () => socket?.write('isro'))
+      // Over TLS (the session's transport) the word goes once the handshake is done.
+      socket.on(readyEvent(socket), () => socket?.write('isro'))
       socket.on('data', (chunk: Buffer) => chunks.push(chunk))
       socket.on('end', answered)
       socket.on('close', answered)

@@ -15,7 +15,7 @@ import { Credentials } from './auth.js'
 import type { Clock, TimerHandle } from './clock.js'
 import { SET_WATCHES_MAX_LENGTH, type SessionOptions, holdOutgoing } from './config.js'
 import { Connection } from './connection.js'
-import { HostList, formatHost } from './hosts.js'
+import { type HostAddress, HostList, formatHost } from './hosts.js'
 import { Queue } from '../common/ring-queue.js'
 import { ReadOnlyProbe, otherHosts } from './read-only-probe.js'
 import { rearmWatches } from './rearm.js'
@@ -85,6 +85,10 @@ export class Session extends EventEmitter {
   private lastZxidLow = 0
   /** Server of the current connection, as `host:port`. */
   currentServer: string | null = null
+  /** [connect/server-list] The server of the current connection or attempt. */
+  private currentHost: HostAddress | null = null
+  /** [connect/TLS] Why the last connection attempt failed (null once one succeeds), for connected()'s error. */
+  lastAttemptError: Error | null = null
 
   constructor(options: SessionOptions) {
     super()
@@ -234,6 +238,7 @@ export class Session extends EventEmitter {
   private connectNext(): void {
     if (this.closing || this.wire === 'closed') return
     const host = this.hostList.next()
+    this.currentHost = host // [connect/server-list]
     this.credentials.connectionEnded()
     const connectTimeout = this.options.connectTimeout ?? Math.max(1, Math.floor(this.negotiatedTimeout / this.hostList.size))
     const settings = { transport: this.options.transport, clock: this.clock, maxPacketLength: this.options.maxPacketLength, connectTimeout }
@@ -327,6 +332,7 @@ export class Session extends EventEmitter {
     this.sessionPassword = response.passwd
     this.negotiatedTimeout = response.timeOut
     this.failedAttempts = 0
+    this.lastAttemptError = null // [connect/TLS]
     this.hostList.connected()
     this.clearExpiryTimer()
     if (!response.readOnly) this.seenRwServerBefore = true
@@ -356,7 +362,8 @@ export class Session extends EventEmitter {
   private startReadOnlyProbe(conn: Connection): void {
     this.stopReadOnlyProbe()
     const settings = { transport: this.options.transport, clock: this.clock }
-    const probe = new ReadOnlyProbe(otherHosts(this.options.hosts, conn.address), settings, (host) => {
+    // [connect/server-list] the current list, which updateServerList may have changed
+    const probe = new ReadOnlyProbe(otherHosts(this.hostList.list, conn.address), settings, (host) => {
       if (this.readOnlyProbe !== probe || conn !== this.conn || this.closing) return
       this.hostList.prefer(host)
       this.dropConnection(new ConnectionLossError({ message: `leaving read-only server ${conn.address}: ${formatHost(host)} serves reads and writes` }))
@@ -403,8 +410,36 @@ export class Session extends EventEmitter {
       this.transition('suspended', false, reason.message)
     } else {
       this.failedAttempts++
+      // [connect/TLS] every failed attempt leaves a line: a retry loop is never silent
+      this.lastAttemptError = reason
+      this.options.log.warn(`connection attempt failed: ${reason.message}`, { server: conn.address, attempt: this.failedAttempts, cause: (reason as { cause?: unknown }).cause })
     }
     this.scheduleReconnect()
+  }
+
+  /**
+   * [connect/server-list] Replaces the server list (`ZooKeeper.updateServerList`): with the Java
+   * client's probabilistic rebalancing, the session moves to another server only when that evens
+   * out the load (see `HostList.update`). Returns true when it is moving (the connection is then
+   * dropped and the session resumed on the chosen server).
+   */
+  updateServerList(hosts: readonly HostAddress[]): boolean {
+    if (this.terminalError !== null) throw this.terminalError
+    const connected = this.conn !== null && this.conn.isEstablished
+    const move = this.hostList.update(hosts, connected ? this.currentHost : null)
+    this.options.log.info(`server list updated to ${hosts.map(formatHost).join(',')}${move ? `; moving from ${this.currentServer ?? 'no server'} to even out the load` : ''}`, { servers: hosts.map(formatHost), move })
+    if (move && this.conn !== null && !this.closing) {
+      if (connected) {
+        this.dropConnection(new ConnectionLossError({ message: `moving from ${this.conn.address} after a server-list update, to spread sessions over the new list` }))
+      } else {
+        // An attempt in progress is no failure: end it quietly and try the chosen server now.
+        const attempt = this.conn
+        this.conn = null
+        attempt.close()
+        this.scheduleReconnect()
+      }
+    }
+    return move
   }
 
   private failPending(reason: Error): void {

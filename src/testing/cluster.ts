@@ -17,6 +17,12 @@ export interface TestingClusterOptions extends ZooKeeperServerOptions {
   initLimit?: number
   /** `syncLimit` in ticks: how long a follower may lag before it is dropped. Default 5. */
   syncLimit?: number
+  /**
+   * Dynamic reconfiguration (`reconfigEnabled=true`): each `server.N` line then carries the
+   * member's client address (`;127.0.0.1:port`), so `/zookeeper/config` lists client addresses
+   * and `client.reconfig()` works (as a super user: see `superDigest`). Default false.
+   */
+  reconfigEnabled?: boolean
 }
 
 /** Options for {@link TestingCluster.leader} and {@link TestingCluster.waitForQuorum}. */
@@ -42,6 +48,8 @@ export class TestingCluster {
   readonly servers: readonly TestingServer[]
   /** `127.0.0.1:p1,127.0.0.1:p2,…`, every member's client address. */
   readonly connectString: string
+  /** Every member's TLS client address (`secureClientPort`) when started with `tls`, else null. */
+  readonly secureConnectString: string | null
   /** The cluster's temporary directory, one `server-N/` per member. */
   readonly dir: string
   private closed = false
@@ -50,6 +58,7 @@ export class TestingCluster {
     this.dir = dir
     this.servers = servers
     this.connectString = servers.map((s) => s.connectString).join(',')
+    this.secureConnectString = servers.every((s) => s.secureConnectString !== null) ? servers.map((s) => s.secureConnectString).join(',') : null
   }
 
   /**
@@ -67,13 +76,15 @@ export class TestingCluster {
     for (let attempt = 1; ; attempt++) {
       const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'zkwire-cluster-'))
       registerTempDir(dir)
-      const ports = await freePorts(size * 3)
+      const perMember = options.tls === undefined ? 3 : 4
+      const ports = await freePorts(size * perMember)
       const servers: TestingServer[] = []
       const ensemble: string[] = []
       for (let i = 0; i < size; i++) {
-        const [client, quorum, election] = ports.slice(i * 3, i * 3 + 3) as [number, number, number]
+        const [client, quorum, election, secure] = ports.slice(i * perMember, (i + 1) * perMember) as [number, number, number, number | undefined]
         const myid = i + 1
-        ensemble.push(`server.${myid}=${LOOPBACK}:${quorum}:${election}`)
+        const clientAddress = options.reconfigEnabled ? `:participant;${LOOPBACK}:${client}` : ''
+        ensemble.push(`server.${myid}=${LOOPBACK}:${quorum}:${election}${clientAddress}`)
         servers.push(
           new TestingServer({
             install,
@@ -81,6 +92,7 @@ export class TestingCluster {
             dir: join(dir, `server-${myid}`),
             ownsDir: false,
             port: client,
+            securePort: secure ?? null,
             myid,
             servingModes: options.readOnlyMode ? ['leader', 'follower', 'observer', 'read-only'] : ['leader', 'follower', 'observer'],
             // A dead peer's election port is refused at once on loopback; a paused one is not: keep it short.
@@ -90,7 +102,11 @@ export class TestingCluster {
       }
       const cluster = new TestingCluster(dir, servers)
       try {
-        const limits = { initLimit: options.initLimit ?? 10, syncLimit: options.syncLimit ?? 5 }
+        const limits = {
+          initLimit: options.initLimit ?? 10,
+          syncLimit: options.syncLimit ?? 5,
+          ...(options.reconfigEnabled ? { reconfigEnabled: true, standaloneEnabled: false } : {}),
+        }
         for (const server of servers) await mkdir(server.dir, { recursive: true })
         await Promise.all(servers.map((s) => s.writeFiles(ensemble, limits)))
         // Start every JVM before waiting on any: a member serves only once a quorum is up.

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { TestingTlsOptions } from './tls-config.js'
 import type { ZooKeeperInstall } from './zookeeper-install.js'
 import { classpathString } from './zookeeper-install.js'
 
@@ -48,6 +49,11 @@ export interface ZooKeeperServerOptions {
   stopTimeoutMs?: number
   /** Parent of the temporary directory. Default `os.tmpdir()`. */
   tmpDir?: string
+  /**
+   * Serve TLS on a second port (`secureClientPort`, see `TestingServer.securePort`) beside the
+   * plain one, with these certificates; in an ensemble also TLS between members. Default none.
+   */
+  tls?: TestingTlsOptions
 }
 
 /** The loopback address every testing server binds. */

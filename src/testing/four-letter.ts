@@ -1,4 +1,5 @@
 import { connect } from 'node:net'
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls'
 
 /** The four-letter words ZooKeeper understands on its client port (PROTOCOL.md §11). */
 export type FourLetterWord =
@@ -11,6 +12,11 @@ export interface FourLetterWordOptions {
   timeoutMs?: number
   /** Aborts the exchange; the promise rejects with a `FourLetterWordError`. */
   signal?: AbortSignal
+  /**
+   * Ask over TLS (a `secureClientPort`) with these `node:tls` options (`ca`, and `cert`/`key`
+   * when the server has `ssl.clientAuth=need`). The word is sent once the handshake is done.
+   */
+  tls?: ConnectionOptions
 }
 
 /**
@@ -48,7 +54,7 @@ export function fourLetterWord(
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let settled = false
-    const socket = connect({ host, port })
+    const socket = options.tls === undefined ? connect({ host, port }) : tlsConnect({ ...options.tls, host, port })
     const finish = (err: FourLetterWordError | null): void => {
       if (settled) return
       settled = true
@@ -65,7 +71,8 @@ export function fourLetterWord(
     )
     if (options.signal?.aborted) return onAbort()
     options.signal?.addEventListener('abort', onAbort, { once: true })
-    socket.on('connect', () => socket.write(word))
+    // Over TLS the word goes after the handshake: the server reads it as application data.
+    socket.on(options.tls === undefined ? 'connect' : 'secureConnect', () => socket.write(word))
     socket.on('data', (chunk: Buffer) => chunks.push(chunk))
     socket.on('end', () => finish(null))
     socket.on('error', (err: NodeJS.ErrnoException) => {

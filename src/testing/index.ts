@@ -6,6 +6,7 @@
  * - {@link FaultProxy}: a TCP proxy that cuts, silences, delays or refuses connections.
  * - {@link fourLetterWord}: `ruok`, `srvr`, `mntr`… against any server.
  * - {@link waitFor}: bounded polling, so tests never sleep.
+ * - {@link createTestCertificates}: a throwaway CA and certificates for TLS servers (`tls` option).
  *
  * Needs Java and a ZooKeeper install: `apt-get install zookeeper libslf4j-java`, or `ZOOKEEPER_HOME`.
  *
@@ -30,5 +31,8 @@ export type { ZooKeeperInstall, FindZooKeeperOptions, LoggingBackend } from './z
 export { digestCredential, LOOPBACK } from './config.js'
 export type { ZooKeeperServerOptions, SettingValue, ServerLogLevel } from './config.js'
 export { freePort, freePorts } from './ports.js'
+export { TestCertificateAuthority, createTestCertificates, certificateValidity } from './certs.js'
+export type { CertificateOptions, TestCertificate, TestCertificates } from './certs.js'
+export type { TestingTlsOptions } from './tls-config.js'
 export { waitFor, WaitTimeoutError } from './wait.js'
 export type { WaitForOptions } from './wait.js'

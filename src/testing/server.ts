@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { LOOPBACK, jvmArguments, renderConfig, type SettingValue, type ZooKeeperServerOptions } from './config.js'
 import { fourLetterWord, parseMode, type FourLetterWord, type FourLetterWordOptions, type ServerMode } from './four-letter.js'
 import { Jvm, fileSize, logTail, registerTempDir, releaseTempDir } from './jvm.js'
-import { freePort } from './ports.js'
+import { freePort, freePorts } from './ports.js'
+import { probeTlsOptions, tlsSettings, writeTlsFiles } from './tls-config.js'
 import { waitFor, WaitTimeoutError } from './wait.js'
 import { findZooKeeper, type ZooKeeperInstall } from './zookeeper-install.js'
 
@@ -49,6 +50,8 @@ export interface ServerSetup {
   dir: string
   ownsDir: boolean
   port: number
+  /** The `secureClientPort` when `options.tls` is set, else null. */
+  securePort: number | null
   myid: number | null
   servingModes: readonly ServerMode[]
   extraProperties?: Record<string, SettingValue>
@@ -72,6 +75,10 @@ export class TestingServer {
   readonly port: number
   /** `127.0.0.1:<port>`, ready for a client. */
   readonly connectString: string
+  /** The TLS client port (`secureClientPort`) when started with `tls`, else null. Stays the same across restarts. */
+  readonly securePort: number | null
+  /** `127.0.0.1:<securePort>` when started with `tls`, for a client with the `tls` option; else null. */
+  readonly secureConnectString: string | null
   /** The server's directory: `zoo.cfg`, `data/`, `zookeeper.log`. */
   readonly dir: string
   /** ZooKeeper's `dataDir`; kept across restarts. */
@@ -94,6 +101,8 @@ export class TestingServer {
     this.setup = setup
     this.port = setup.port
     this.connectString = `${LOOPBACK}:${setup.port}`
+    this.securePort = setup.securePort
+    this.secureConnectString = setup.securePort === null ? null : `${LOOPBACK}:${setup.securePort}`
     this.dir = setup.dir
     this.dataDir = join(setup.dir, 'data')
     this.configFile = join(setup.dir, 'zoo.cfg')
@@ -117,7 +126,8 @@ export class TestingServer {
       const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'zkwire-zk-'))
       registerTempDir(dir)
       const port = options.port ?? (await freePort())
-      const server = new TestingServer({ install, options, dir, ownsDir: true, port, myid: null, servingModes: ['standalone'] })
+      const securePort = options.tls === undefined ? null : (await freePorts(2)).find((p) => p !== port)!
+      const server = new TestingServer({ install, options, dir, ownsDir: true, port, securePort, myid: null, servingModes: ['standalone'] })
       try {
         await server.writeFiles([])
         await server.startJvm()
@@ -141,9 +151,10 @@ export class TestingServer {
     return this.paused ? 'paused' : 'running'
   }
 
-  /** Sends a four-letter word to this server. See {@link fourLetterWord}. */
+  /** Sends a four-letter word to this server (to its secure port when `options.tls` is given). See {@link fourLetterWord}. */
   fourLetterWord(word: FourLetterWord, options?: FourLetterWordOptions): Promise<string> {
-    return fourLetterWord(LOOPBACK, this.port, word, options)
+    if (options?.tls !== undefined && this.securePort === null) return Promise.reject(new Error(`server ${this.connectString} has no TLS port: start it with the tls option`))
+    return fourLetterWord(LOOPBACK, options?.tls === undefined ? this.port : this.securePort!, word, options)
   }
 
   /** This server's `srvr` Mode, or `null` if it is up but not serving; rejects if unreachable. */
@@ -220,6 +231,11 @@ export class TestingServer {
   async writeFiles(ensemble: readonly string[], extra?: Record<string, SettingValue>): Promise<void> {
     await mkdir(this.dataDir, { recursive: true })
     if (this.myid !== null) await writeFile(join(this.dataDir, 'myid'), `${this.myid}\n`)
+    const tls = this.setup.options.tls
+    if (tls !== undefined && this.securePort !== null) {
+      const files = await writeTlsFiles(this.dir, tls)
+      extra = { ...extra, ...tlsSettings(tls, files, this.securePort, LOOPBACK, ensemble.length > 0) }
+    }
     const layout = { dataDir: this.dataDir, clientPort: this.port, ensemble, ...(extra ? { extra } : {}) }
     await writeFile(this.configFile, renderConfig(this.setup.options, layout))
   }
@@ -254,7 +270,12 @@ export class TestingServer {
         async () => {
           if ((await fourLetterWord(LOOPBACK, this.port, 'ruok', probe)) !== 'imok') return false
           const mode = parseMode(await fourLetterWord(LOOPBACK, this.port, 'srvr', probe))
-          return mode !== null && this.setup.servingModes.includes(mode)
+          if (mode === null || !this.setup.servingModes.includes(mode)) return false
+          // The TLS context is built at the first TLS connection: a bad store shows only there.
+          // This probe also pays the first, slow handshake, so a test's client does not.
+          const tls = this.setup.options.tls
+          if (tls === undefined || this.securePort === null) return true
+          return (await fourLetterWord(LOOPBACK, this.securePort, 'ruok', { ...probe, tls: probeTlsOptions(tls) })) === 'imok'
         },
         { timeoutMs, intervalMs: 50, signal: died.signal, description: `${this.connectString} to serve` },
       )
