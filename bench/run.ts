@@ -15,16 +15,16 @@
  * of its JVM adds its CPU figures).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs'
-import { cpus, loadavg } from 'node:os'
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import type { ZooKeeperClient } from '../src/index.js'
-import { FaultProxy, type TestingServer } from '../src/testing/index.js'
+import { FaultProxy, TestingServer, createTestCertificates } from '../src/testing/index.js'
 import { flagBool, flagNumber, flagString, parseFlags } from './lib/args.js'
 import { CLIENT_TITLES, type ClientName } from './lib/clients.js'
-import { type JavaPeer, prepareJavaPeer } from './lib/java.js'
+import { type JavaPeer, javaTlsProperties, prepareJavaPeer } from './lib/java.js'
 import { type Row, type TableLine, buildTable, digitsFor, extraRows, formatTable, mainRows, unmet } from './lib/report.js'
 import { adminClient, clockTicks, deleteTree, ensureNode, hasTaskset, pinProcess, startBenchServer } from './lib/server.js'
 import { ARMED_LINE, REOPENED_LINE, cutUntilDropped, firstServer, totalWatches } from './lib/watches.js'
@@ -35,6 +35,7 @@ import { reads } from './workloads/reads.js'
 import { rearm } from './workloads/rearm.js'
 import { w1 } from './workloads/w1.js'
 import { w2 } from './workloads/w2.js'
+import { w2Tls } from './workloads/w2-tls.js'
 import { w3 } from './workloads/w3.js'
 import { w4 } from './workloads/w4.js'
 import { w5 } from './workloads/w5.js'
@@ -42,7 +43,7 @@ import { w5 } from './workloads/w5.js'
 const benchDir = dirname(fileURLToPath(import.meta.url))
 const repoDir = dirname(benchDir)
 const buildDir = join(repoDir, 'node_modules', '.cache', 'zkwire-bench')
-const MAIN: readonly Workload[] = [w1, w2, w3, w4, w5]
+const MAIN: readonly Workload[] = [w1, w2, w2Tls, w3, w4, w5]
 const EXTRAS: readonly Workload[] = [large, rearm, reads, election]
 const DEFAULT_EXTRAS = ['large', 'rearm']
 type Mode = 'unpinned' | 'pinned'
@@ -106,6 +107,8 @@ interface Target {
   connectString: string
   serverPid: number | null
   root: string
+  /** A TLS server: the folder with ca.pem, client.pem, client-key.pem and keystore.pem. */
+  tlsDir?: string
 }
 
 interface ChildSpec {
@@ -122,6 +125,7 @@ async function runChild(spec: ChildSpec, java: JavaPeer | null): Promise<ChildRe
   const { workload, client, target } = spec
   const common = ['--connect', target.connectString, '--root', target.root, '--scale', String(scale), '--round', String(spec.round), '--clk-tck', String(spec.clkTck)]
   if (target.serverPid !== null) common.push('--server-pid', String(target.serverPid))
+  if (target.tlsDir !== undefined) common.push('--tls-dir', target.tlsDir)
   // The watch-heavy workload goes through a proxy that runs here, the same for every client.
   const proxy = workload === rearm ? await FaultProxy.start({ upstream: target.connectString }) : null
   const { host, port } = firstServer(target.connectString)
@@ -131,7 +135,8 @@ async function runChild(spec: ChildSpec, java: JavaPeer | null): Promise<ChildRe
   if (client === 'java') {
     const args = ['--workload', workload.id, ...common]
     if (proxy !== null) args.push('--server', target.connectString, '--connect', proxy.address)
-    ;[command, argv] = java!.command(args)
+    const tls = target.tlsDir === undefined ? undefined : javaTlsProperties(join(target.tlsDir, 'keystore.pem'), join(target.tlsDir, 'ca.pem'))
+    ;[command, argv] = java!.command(args, tls)
   } else {
     command = process.execPath
     argv = ['--expose-gc', join(buildDir, 'bench', 'workloads', `${workload.id.toLowerCase()}.js`), '--client', client, ...common]
@@ -208,16 +213,29 @@ async function main(): Promise<void> {
   try {
     const root = `/zkbench-${stamp.toLowerCase()}`
     /** A server (ours, or ZK_CONNECT's) with the bench root and the nodes of `workloads` set up. */
-    const prepare = async (heapMb: number | undefined, workloads: readonly Workload[]): Promise<Target> => {
+    const prepare = async (heapMb: number | undefined, workloads: readonly Workload[], tls = false): Promise<Target> => {
       let target: Target
-      if (external !== undefined && external !== '') {
+      let adminAt: string | undefined
+      if (tls) {
+        // Mutual TLS with throwaway certificates; the admin client uses the plain port of the same server.
+        const certs = await createTestCertificates()
+        const dir = mkdtempSync(join(tmpdir(), 'zkbench-tls-'))
+        writeFileSync(join(dir, 'ca.pem'), certs.ca.cert)
+        writeFileSync(join(dir, 'client.pem'), certs.client.cert)
+        writeFileSync(join(dir, 'client-key.pem'), certs.client.key)
+        writeFileSync(join(dir, 'keystore.pem'), `${certs.client.key}\n${certs.client.cert}`)
+        const server = await TestingServer.start({ tls: { certificate: certs.server, clientAuth: 'need' }, forceSync: true, jvmHeapMb: 256, fastJvm: false, tickTime: 2000, config: { preAllocSize: 65536 }, logLevel: 'warn', startTimeoutMs: 60_000 })
+        servers.push(server)
+        target = { connectString: server.secureConnectString!, serverPid: server.pid, root, tlsDir: dir }
+        adminAt = server.connectString
+      } else if (external !== undefined && external !== '') {
         target = { connectString: external, serverPid: process.env.ZK_SERVER_PID ? Number(process.env.ZK_SERVER_PID) : null, root }
       } else {
         const server = await startBenchServer(heapMb)
         servers.push(server)
         target = { connectString: server.connectString, serverPid: server.pid, root }
       }
-      const admin = await adminClient(target.connectString)
+      const admin = await adminClient(adminAt ?? target.connectString)
       admins.push(admin)
       await ensureNode(admin, root)
       if (external !== undefined && external !== '') ownRoots.push({ admin, root })
@@ -231,10 +249,14 @@ async function main(): Promise<void> {
     }
     const mains = MAIN.filter(selected)
     const extras = EXTRAS.filter(selected)
-    const onMain = [...mains, ...extras.filter((w) => w.serverHeapMb === undefined)]
+    const onMain = [...mains.filter((w) => w.tls !== true), ...extras.filter((w) => w.serverHeapMb === undefined)]
     const main = await prepare(undefined, onMain)
     say(`server: ${main.connectString}${main.serverPid === null ? '' : `, pid ${main.serverPid}`} (${external ? 'ZK_CONNECT' : 'forceSync=yes, 256 MB heap, default JVM flags'})`)
     const own = new Map<Workload, Target>()
+    for (const w of mains.filter((x) => x.tls === true)) {
+      own.set(w, await prepare(undefined, [w], true))
+      say(`${w.id}: a TLS server of its own (${own.get(w)!.connectString}, mutual TLS, the baseline's settings otherwise)`)
+    }
     for (const w of extras.filter((x) => x.serverHeapMb !== undefined)) {
       own.set(w, await prepare(w.serverHeapMb, [w]))
       say(`${w.id}: ${external ? `uses ZK_CONNECT; it needs ${w.serverHeapMb} MB of server heap: ` : ''}${w.serverWhy ?? ''}`)

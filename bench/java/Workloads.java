@@ -27,6 +27,7 @@ final class Workloads {
     switch (id) {
       case "W1": return w1();
       case "W2": return w2();
+      case "W2-TLS": return w2(); // the same W2; the TLS settings come as -D properties
       case "W3": return w3();
       case "W4": return w4();
       case "W5": return w5();

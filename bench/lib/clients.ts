@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { createRequire } from 'node:module'
-import { createClient, type ZooKeeperClient } from '../../src/index.js'
+import { type ClientOptions, createClient, type ZooKeeperClient } from '../../src/index.js'
 
 /** Every client the benchmark compares: zkwire and its two peers. */
 export type ClientName = 'zkwire' | 'nzc' | 'java'
@@ -36,8 +36,9 @@ export interface BenchClient {
 }
 
 /** Connects a client of the given kind and resolves once it is connected (bounded). */
-export async function connectClient(name: NodeClientName, connectString: string, sessionTimeout = 30_000): Promise<BenchClient> {
-  const client = name === 'zkwire' ? new ZkwireClient(connectString, sessionTimeout) : new NzcClientAdapter(connectString, sessionTimeout)
+export async function connectClient(name: NodeClientName, connectString: string, sessionTimeout = 30_000, extra: Pick<ClientOptions, 'tls'> = {}): Promise<BenchClient> {
+  if (name === 'nzc' && extra.tls !== undefined) throw new Error('node-zookeeper-client has no TLS')
+  const client = name === 'zkwire' ? new ZkwireClient(connectString, sessionTimeout, extra) : new NzcClientAdapter(connectString, sessionTimeout)
   await client.ready(15_000)
   return client
 }
@@ -48,9 +49,9 @@ class ZkwireClient implements BenchClient {
   readonly name = 'zkwire'
   readonly zk: ZooKeeperClient
 
-  constructor(connectString: string, sessionTimeout: number) {
+  constructor(connectString: string, sessionTimeout: number, extra: Pick<ClientOptions, 'tls'>) {
     // A pipelined window of 1,000 must fit the client's own window (default 5,000): it does.
-    this.zk = createClient(connectString, { sessionTimeout })
+    this.zk = createClient(connectString, { sessionTimeout, ...extra })
   }
 
   ready(timeoutMs: number): Promise<void> {

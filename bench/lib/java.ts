@@ -10,13 +10,28 @@ import { delimiter, join } from 'node:path'
 const JAVA_DIR = process.env.ZKBENCH_JAVA_JARS ?? '/usr/share/java'
 /** The client's classes and what they need at run time; slf4j-nop keeps the client's logging quiet. */
 const JARS = ['zookeeper.jar', 'zookeeper-jute.jar', 'slf4j-api.jar', 'slf4j-nop.jar']
+/** Netty, which the Java client needs for TLS (ClientCnxnSocketNetty); only W2-TLS uses it. */
+const TLS_JARS = ['netty-handler.jar', 'netty-common.jar', 'netty-buffer.jar', 'netty-transport.jar', 'netty-codec.jar', 'netty-resolver.jar', 'netty-transport-native-epoll.jar', 'netty-transport-native-unix-common.jar']
 
 /** A compiled Java peer: run `java ...args` with {@link JavaPeer.command}. */
 export interface JavaPeer {
   classpath: string
   /** `java -version`'s first line, for the record. */
   version: string
-  command(args: readonly string[]): [string, string[]]
+  /** `jvmProperties` become `-Dname=value` (the client's TLS settings). */
+  command(args: readonly string[], jvmProperties?: Record<string, string>): [string, string[]]
+}
+
+/** The Java client's settings for mutual TLS with PEM files (ZooKeeper 3.8 reads PEM key and trust stores). */
+export function javaTlsProperties(keyStorePem: string, trustStorePem: string): Record<string, string> {
+  return {
+    'zookeeper.client.secure': 'true',
+    'zookeeper.clientCnxnSocket': 'org.apache.zookeeper.ClientCnxnSocketNetty',
+    'zookeeper.ssl.keyStore.location': keyStorePem,
+    'zookeeper.ssl.keyStore.type': 'PEM',
+    'zookeeper.ssl.trustStore.location': trustStorePem,
+    'zookeeper.ssl.trustStore.type': 'PEM',
+  }
 }
 
 /**
@@ -39,7 +54,7 @@ export function prepareJavaPeer(sourceDir: string, buildDir: string): JavaPeer {
   for (const jar of jars) hash.update(jar)
   const digest = hash.digest('hex').slice(0, 16)
   const classes = join(buildDir, 'java', digest)
-  const classpath = [classes, ...jars].join(delimiter)
+  const classpath = [classes, ...jars, ...TLS_JARS.map((jar) => join(JAVA_DIR, jar)).filter(existsSync)].join(delimiter)
   if (!existsSync(join(classes, 'ZkBench.class'))) {
     mkdirSync(classes, { recursive: true })
     const out = spawnSync('javac', ['-nowarn', '-Xlint:-path', '-encoding', 'UTF-8', '-d', classes, '-cp', jars.join(delimiter), ...sources], { encoding: 'utf8', timeout: 120_000 })
@@ -49,5 +64,5 @@ export function prepareJavaPeer(sourceDir: string, buildDir: string): JavaPeer {
   const versionOut = spawnSync('java', ['-version'], { encoding: 'utf8' })
   const version = (versionOut.stderr || versionOut.stdout).split('\n')[0]!.trim()
   // The JVM's defaults, as a Java user would start it; only the classpath is given.
-  return { classpath, version, command: (args) => ['java', ['-cp', classpath, 'ZkBench', ...args]] }
+  return { classpath, version, command: (args, props = {}) => ['java', [...Object.entries(props).map(([k, v]) => `-D${k}=${v}`), '-cp', classpath, 'ZkBench', ...args]] }
 }

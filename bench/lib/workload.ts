@@ -113,6 +113,8 @@ export interface Workload {
    */
   serverHeapMb?: number
   serverWhy?: string
+  /** Runs on a TLS server of its own (mutual TLS); the child gets the PEM files with --tls-dir. */
+  tls?: boolean
   /** Creates the nodes the children read; run once per bench run, before any child. */
   setup?(zk: ZooKeeperClient, env: SetupEnv): Promise<void>
   run(ctx: RunContext): Promise<Figures>
