@@ -1,35 +1,41 @@
 /**
- * `npm run bench`: zkwire against node-zookeeper-client on a real ZooKeeper, as BASELINE.md
- * measures them. See bench/README.md.
+ * `npm run bench`: zkwire beside node-zookeeper-client and the Java client on a real ZooKeeper, as
+ * BASELINE.md measures them, with the targets of issue 14. See bench/README.md.
  *
- *   --rounds N      rounds of W1–W5 (default 3); each round runs every workload once per client
- *   --scale F       multiply operation counts (e.g. 0.1 for a quick run)
- *   --only LIST     e.g. W2,W4 or rearm,reads (W1–W5, rearm, reads, election)
- *   --no-extras     skip rearm, reads and election
- *   --pin           server JVM on CPU 0, clients on CPU 1 (taskset); adds the pinned targets
- *   --alternate     run the incumbent first in even rounds (zkwire first in odd ones)
- *   --child-timeout S   bound on each child process (default 300 s)
+ *   --rounds N        rounds of W1–W5 per mode (default 3); each runs every workload once per client
+ *   --scale F         multiply operation counts (e.g. 0.1 for a quick run)
+ *   --modes LIST      unpinned, pinned or both (default unpinned); --pin = --modes pinned
+ *   --peers LIST      nzc, java (default both)
+ *   --extras LIST     large, rearm (the default), reads, election, all, none; --no-extras = none
+ *   --only LIST       just these workloads (W1–W5 and extras), e.g. W2,W3
+ *   --fixed-order     always zkwire, NZC, Java (default: the order rotates every round)
+ *   --child-timeout S bound on each child process (default 300 s)
  *
  * Environment: ZK_CONNECT=host:port uses that server instead of starting one (ZK_SERVER_PID=pid
  * of its JVM adds its CPU figures).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs'
-import { cpus, loadavg } from 'node:os'
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import type { ZooKeeperClient } from '../src/index.js'
-import type { TestingServer } from '../src/testing/index.js'
+import { FaultProxy, TestingServer, createTestCertificates } from '../src/testing/index.js'
 import { flagBool, flagNumber, flagString, parseFlags } from './lib/args.js'
-import { type ClientName } from './lib/clients.js'
-import { buildTable, digitsFor, extraRows, formatTable, mainRows } from './lib/report.js'
+import { CLIENT_TITLES, type ClientName } from './lib/clients.js'
+import { type JavaPeer, javaTlsProperties, prepareJavaPeer } from './lib/java.js'
+import { type Row, type TableLine, buildTable, digitsFor, extraRows, formatTable, mainRows, unmet } from './lib/report.js'
 import { adminClient, clockTicks, deleteTree, ensureNode, hasTaskset, pinProcess, startBenchServer } from './lib/server.js'
+import { ARMED_LINE, REOPENED_LINE, cutUntilDropped, firstServer, totalWatches } from './lib/watches.js'
 import { type ChildResult, RESULT_MARK, type Workload } from './lib/workload.js'
 import { election } from './workloads/election.js'
+import { large } from './workloads/large.js'
 import { reads } from './workloads/reads.js'
 import { rearm } from './workloads/rearm.js'
 import { w1 } from './workloads/w1.js'
 import { w2 } from './workloads/w2.js'
+import { w2Tls } from './workloads/w2-tls.js'
 import { w3 } from './workloads/w3.js'
 import { w4 } from './workloads/w4.js'
 import { w5 } from './workloads/w5.js'
@@ -37,29 +43,40 @@ import { w5 } from './workloads/w5.js'
 const benchDir = dirname(fileURLToPath(import.meta.url))
 const repoDir = dirname(benchDir)
 const buildDir = join(repoDir, 'node_modules', '.cache', 'zkwire-bench')
-const MAIN: readonly Workload[] = [w1, w2, w3, w4, w5]
-const EXTRAS: readonly Workload[] = [rearm, reads, election]
+const MAIN: readonly Workload[] = [w1, w2, w2Tls, w3, w4, w5]
+const EXTRAS: readonly Workload[] = [large, rearm, reads, election]
+const DEFAULT_EXTRAS = ['large', 'rearm']
+type Mode = 'unpinned' | 'pinned'
 
 const flags = parseFlags(process.argv.slice(2))
 const rounds = flagNumber(flags, 'rounds', 3, (n) => Number.isInteger(n) && n >= 1 && n <= 50)
 const scale = flagNumber(flags, 'scale', 1)
 const childTimeoutMs = flagNumber(flags, 'child-timeout', 300) * 1000
-let pin = flagBool(flags, 'pin')
-const alternate = flagBool(flags, 'alternate')
-const only = flagString(flags, 'only')
-  ?.split(',')
-  .map((s) => s.trim().toLowerCase())
-  .filter((s) => s !== '')
-const selected = (w: Workload): boolean => (only === undefined ? !(flagBool(flags, 'no-extras') && EXTRAS.includes(w)) : only.includes(w.id.toLowerCase()))
-if (only !== undefined) {
-  const known = [...MAIN, ...EXTRAS].map((w) => w.id.toLowerCase())
-  const unknown = only.filter((o) => !known.includes(o))
-  if (unknown.length > 0) throw new Error(`--only: unknown workload(s) ${unknown.join(', ')}; known: ${known.join(', ')}`)
+const list = (name: string): string[] | undefined =>
+  flagString(flags, name)
+    ?.split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '')
+const modes: Mode[] = flagBool(flags, 'pin') ? ['pinned'] : ((list('modes') ?? ['unpinned']).flatMap((m) => (m === 'both' ? ['unpinned', 'pinned'] : [m])) as Mode[])
+const peers = (list('peers') ?? ['nzc', 'java']) as ClientName[]
+const clients: ClientName[] = ['zkwire', ...peers]
+const only = list('only')?.map((id) => (id === 'watches' ? 'rearm' : id))
+const extrasWanted = flagBool(flags, 'no-extras') ? [] : (list('extras') ?? DEFAULT_EXTRAS).flatMap((e) => (e === 'all' ? EXTRAS.map((w) => w.id) : e === 'none' ? [] : [e === 'watches' ? 'rearm' : e]))
+const rotate = !flagBool(flags, 'fixed-order')
+{
+  const bad = (what: string, given: readonly string[], known: readonly string[]): void => {
+    const unknown = given.filter((g) => !known.includes(g))
+    if (unknown.length > 0) throw new Error(`${what}: unknown ${unknown.join(', ')}; known: ${known.join(', ')}`)
+  }
+  bad('--modes', modes, ['unpinned', 'pinned'])
+  bad('--peers', peers, ['nzc', 'java'])
+  bad('--only', only ?? [], [...MAIN, ...EXTRAS].map((w) => w.id.toLowerCase()))
+  bad('--extras', extrasWanted, EXTRAS.map((w) => w.id))
 }
+const selected = (w: Workload): boolean => (only !== undefined ? only.includes(w.id.toLowerCase()) : MAIN.includes(w) || extrasWanted.includes(w.id))
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-')
 const resultsFile = join(benchDir, 'results', `${stamp}.jsonl`)
-const results: ChildResult[] = []
 let currentChild: ChildProcess | null = null
 
 function record(line: object): void {
@@ -71,7 +88,7 @@ function say(message: string): void {
 }
 
 /** Compiles the workload programs and the client to plain JS (see bench/tsconfig.json). */
-function build(): void {
+function buildTypeScript(): void {
   const t0 = performance.now()
   const tsc = join(repoDir, 'node_modules', 'typescript', 'bin', 'tsc')
   const out = spawnSync(process.execPath, [tsc, '-p', join(benchDir, 'tsconfig.json')], { encoding: 'utf8', timeout: 240_000 })
@@ -85,58 +102,98 @@ function build(): void {
   say(`compiled the client and workloads in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
 }
 
+/** Where a workload runs: the main server, or (large) one of its own. */
+interface Target {
+  connectString: string
+  serverPid: number | null
+  root: string
+  /** A TLS server: the folder with ca.pem, client.pem, client-key.pem and keystore.pem. */
+  tlsDir?: string
+}
+
 interface ChildSpec {
   workload: Workload
   client: ClientName
   round: number
-  connectString: string
-  root: string
-  serverPid: number | null
+  target: Target
+  pinned: boolean
   clkTck: number
 }
 
 /** Runs one workload for one client in a fresh process and returns what it printed. */
-function runChild(spec: ChildSpec): Promise<ChildResult> {
-  const script = join(buildDir, 'bench', 'workloads', `${spec.workload.id.toLowerCase()}.js`)
-  const args = ['--expose-gc', script, '--client', spec.client, '--connect', spec.connectString, '--root', spec.root, '--scale', String(scale), '--round', String(spec.round), '--clk-tck', String(spec.clkTck)]
-  if (spec.serverPid !== null) args.push('--server-pid', String(spec.serverPid))
-  const [command, argv] = pin ? ['taskset', ['-c', '1', process.execPath, ...args]] : [process.execPath, args]
-  const failed = (error: string): ChildResult => ({ workload: spec.workload.id, client: spec.client, round: spec.round, scale, profiled: false, figures: {}, peakRssMb: Number.NaN, error })
-  return new Promise((resolve) => {
-    const child = spawn(command, argv as string[], { stdio: ['ignore', 'pipe', 'pipe'], cwd: repoDir })
-    currentChild = child
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    const timer = setTimeout(() => {
-      stderr += `\nkilled after ${childTimeoutMs / 1000} s`
-      child.kill('SIGKILL')
-    }, childTimeoutMs)
-    child.on('error', (error) => {
-      clearTimeout(timer)
-      currentChild = null
-      resolve(failed(`could not start ${command}: ${error.message}`))
+async function runChild(spec: ChildSpec, java: JavaPeer | null): Promise<ChildResult> {
+  const { workload, client, target } = spec
+  const common = ['--connect', target.connectString, '--root', target.root, '--scale', String(scale), '--round', String(spec.round), '--clk-tck', String(spec.clkTck)]
+  if (target.serverPid !== null) common.push('--server-pid', String(target.serverPid))
+  if (target.tlsDir !== undefined) common.push('--tls-dir', target.tlsDir)
+  // The watch-heavy workload goes through a proxy that runs here, the same for every client.
+  const proxy = workload === rearm ? await FaultProxy.start({ upstream: target.connectString }) : null
+  const { host, port } = firstServer(target.connectString)
+  const baseWatches = proxy === null ? 0 : await totalWatches(host, port)
+  let command: string
+  let argv: string[]
+  if (client === 'java') {
+    const args = ['--workload', workload.id, ...common]
+    if (proxy !== null) args.push('--server', target.connectString, '--connect', proxy.address)
+    const tls = target.tlsDir === undefined ? undefined : javaTlsProperties(join(target.tlsDir, 'keystore.pem'), join(target.tlsDir, 'ca.pem'))
+    ;[command, argv] = java!.command(args, tls)
+  } else {
+    command = process.execPath
+    argv = ['--expose-gc', join(buildDir, 'bench', 'workloads', `${workload.id.toLowerCase()}.js`), '--client', client, ...common]
+    if (proxy !== null) argv.push('--proxy', proxy.address)
+  }
+  if (spec.pinned) [command, argv] = ['taskset', ['-c', '1', command, ...argv]]
+  const failed = (error: string): ChildResult => ({ workload: workload.id, client, round: spec.round, scale, profiled: false, figures: {}, peakRssMb: Number.NaN, error })
+  try {
+    return await new Promise((resolve) => {
+      const child = spawn(command, argv, { stdio: ['pipe', 'pipe', 'pipe'], cwd: repoDir })
+      currentChild = child
+      let result: ChildResult | null = null
+      let stderr = ''
+      child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20_000)))
+      child.stdin.on('error', () => {}) // a child that exits early closes its stdin
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        if (line.startsWith(RESULT_MARK)) result = JSON.parse(line.slice(RESULT_MARK.length)) as ChildResult
+        else if (line === ARMED_LINE && proxy !== null) {
+          cutUntilDropped(proxy, host, port, baseWatches).then(
+            () => child.stdin.write(`${REOPENED_LINE}\n`),
+            (error: Error) => child.stdin.write(`ABORT ${error.message}\n`),
+          )
+        }
+      })
+      const timer = setTimeout(() => {
+        stderr += `\nkilled after ${childTimeoutMs / 1000} s`
+        child.kill('SIGKILL')
+      }, childTimeoutMs)
+      child.on('error', (error) => {
+        clearTimeout(timer)
+        currentChild = null
+        resolve(failed(`could not start ${command}: ${error.message}`))
+      })
+      child.on('close', (code, signal) => {
+        clearTimeout(timer)
+        currentChild = null
+        resolve(result ?? failed(`exited with ${signal ?? code} and no result: ${stderr.trim().split('\n').slice(-8).join(' / ')}`))
+      })
     })
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      currentChild = null
-      const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARK))
-      if (line === undefined) {
-        resolve(failed(`exited with ${signal ?? code} and no result: ${stderr.trim().split('\n').slice(-8).join(' / ')}`))
-        return
-      }
-      resolve(JSON.parse(line.slice(RESULT_MARK.length)) as ChildResult)
-    })
-  })
+  } finally {
+    await proxy?.close()
+  }
 }
 
 function brief(r: ChildResult): string {
   if (r.error !== undefined) return `FAILED: ${r.error}`
   const shown = Object.entries(r.figures)
-    .filter(([, v]) => typeof v === 'number' || (typeof v === 'string' && v !== ''))
+    .filter(([k, v]) => !k.startsWith('server') && (typeof v === 'number' || (typeof v === 'string' && v !== '')))
     .map(([k, v]) => `${k}=${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(1)) : v}`)
   return `${shown.join(' ')} rss=${r.peakRssMb.toFixed(0)}MB`
+}
+
+/** Pins the server(s) to CPU 0 and this process (and so its children) to CPU 1, or undoes it. */
+function applyMode(mode: Mode, serverPids: readonly number[]): void {
+  const all = `0-${cpus().length - 1}`
+  for (const pid of serverPids) pinProcess(pid, mode === 'pinned' ? 0 : all)
+  pinProcess(process.pid, mode === 'pinned' ? 1 : all)
 }
 
 async function main(): Promise<void> {
@@ -145,107 +202,130 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg()[0]!
   // Client and server share the CPUs with whatever else runs: say so when something else does.
   if (loadAtStart > 1) say(`note: load average ${loadAtStart.toFixed(1)} before starting: other processes are using the CPUs, so the figures will be noisier`)
-  build()
-  let server: TestingServer | null = null
-  let admin: ZooKeeperClient | null = null
-  let root = ''
+  if (modes.includes('pinned') && (cpus().length < 2 || !hasTaskset())) throw new Error(`pinned mode needs 2 CPUs and taskset (util-linux); this machine has ${cpus().length} CPU(s)${hasTaskset() ? '' : ' and no taskset'}`)
+  const java = clients.includes('java') ? prepareJavaPeer(join(benchDir, 'java'), buildDir) : null
+  if (java !== null) say(`compiled the Java peer against ${java.classpath.split(':').slice(1).join(', ')} (${java.version})`)
+  buildTypeScript()
+  const servers: TestingServer[] = []
+  const admins: ZooKeeperClient[] = []
   const external = process.env.ZK_CONNECT
+  let ownRoots: Array<{ admin: ZooKeeperClient; root: string }> = []
   try {
-    let connectString: string
-    let serverPid: number | null = null
-    if (external !== undefined && external !== '') {
-      connectString = external
-      serverPid = process.env.ZK_SERVER_PID ? Number(process.env.ZK_SERVER_PID) : null
-      say(`server: ${connectString} (ZK_CONNECT)${serverPid === null ? '; set ZK_SERVER_PID for its CPU figures' : ''}`)
-    } else {
-      server = await startBenchServer()
-      connectString = server.connectString
-      serverPid = server.pid
-      say(`server: ZooKeeper on ${connectString}, pid ${serverPid} (forceSync=yes, 256 MB heap, default JVM flags)`)
-    }
-
-    if (pin) {
-      if (cpus().length < 2) {
-        say('--pin ignored: it needs 2 CPUs (server on 0, clients on 1) and this machine has 1')
-        pin = false
-      } else if (!hasTaskset()) {
-        say('--pin ignored: `taskset` was not found; it is in util-linux (apt-get install util-linux)')
-        pin = false
-      } else if (serverPid === null) {
-        say('--pin: the server JVM pid is unknown (set ZK_SERVER_PID); only the clients are pinned, to CPU 1')
+    const root = `/zkbench-${stamp.toLowerCase()}`
+    /** A server (ours, or ZK_CONNECT's) with the bench root and the nodes of `workloads` set up. */
+    const prepare = async (heapMb: number | undefined, workloads: readonly Workload[], tls = false): Promise<Target> => {
+      let target: Target
+      let adminAt: string | undefined
+      if (tls) {
+        // Mutual TLS with throwaway certificates; the admin client uses the plain port of the same server.
+        const certs = await createTestCertificates()
+        const dir = mkdtempSync(join(tmpdir(), 'zkbench-tls-'))
+        writeFileSync(join(dir, 'ca.pem'), certs.ca.cert)
+        writeFileSync(join(dir, 'client.pem'), certs.client.cert)
+        writeFileSync(join(dir, 'client-key.pem'), certs.client.key)
+        writeFileSync(join(dir, 'keystore.pem'), `${certs.client.key}\n${certs.client.cert}`)
+        const server = await TestingServer.start({ tls: { certificate: certs.server, clientAuth: 'need' }, forceSync: true, jvmHeapMb: 256, fastJvm: false, tickTime: 2000, config: { preAllocSize: 65536 }, logLevel: 'warn', startTimeoutMs: 60_000 })
+        servers.push(server)
+        target = { connectString: server.secureConnectString!, serverPid: server.pid, root, tlsDir: dir }
+        adminAt = server.connectString
+      } else if (external !== undefined && external !== '') {
+        target = { connectString: external, serverPid: process.env.ZK_SERVER_PID ? Number(process.env.ZK_SERVER_PID) : null, root }
       } else {
-        pinProcess(serverPid, 0)
-        say(`pinned: server JVM ${serverPid} on CPU 0, benchmark and clients on CPU 1`)
+        const server = await startBenchServer(heapMb)
+        servers.push(server)
+        target = { connectString: server.connectString, serverPid: server.pid, root }
       }
-      if (pin) pinProcess(process.pid, 1)
+      const admin = await adminClient(adminAt ?? target.connectString)
+      admins.push(admin)
+      await ensureNode(admin, root)
+      if (external !== undefined && external !== '') ownRoots.push({ admin, root })
+      for (const w of workloads) {
+        if (w.setup === undefined) continue
+        const t0 = performance.now()
+        await w.setup(admin, { root, scale })
+        say(`set up ${w.id} in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+      }
+      return target
     }
-
-    const clkTck = clockTicks()
-    root = `/zkbench-${stamp.toLowerCase()}`
-    admin = await adminClient(connectString)
-    await ensureNode(admin, root)
     const mains = MAIN.filter(selected)
     const extras = EXTRAS.filter(selected)
-    for (const w of [...mains, ...extras]) {
-      if (w.setup === undefined) continue
-      const t0 = performance.now()
-      await w.setup(admin, { root, scale })
-      say(`set up ${w.id} in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+    const onMain = [...mains.filter((w) => w.tls !== true), ...extras.filter((w) => w.serverHeapMb === undefined)]
+    const main = await prepare(undefined, onMain)
+    say(`server: ${main.connectString}${main.serverPid === null ? '' : `, pid ${main.serverPid}`} (${external ? 'ZK_CONNECT' : 'forceSync=yes, 256 MB heap, default JVM flags'})`)
+    const own = new Map<Workload, Target>()
+    for (const w of mains.filter((x) => x.tls === true)) {
+      own.set(w, await prepare(undefined, [w], true))
+      say(`${w.id}: a TLS server of its own (${own.get(w)!.connectString}, mutual TLS, the baseline's settings otherwise)`)
     }
-    record({ kind: 'run', stamp, rounds, scale, pinned: pin, alternate, connectString, serverPid, node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', loadAverageAtStart: loadAtStart })
-
-    const spec = (workload: Workload, client: ClientName, round: number): ChildSpec => ({ workload, client, round, connectString, root, serverPid, clkTck })
-    const runOne = async (workload: Workload, client: ClientName, round: number): Promise<void> => {
-      const t0 = performance.now()
-      const result = await runChild(spec(workload, client, round))
-      results.push(result)
-      record({ kind: 'result', ...result, pinned: pin, stamp })
-      say(`  ${workload.id.padEnd(8)} ${client.padEnd(9)} ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s  ${brief(result)}`)
+    for (const w of extras.filter((x) => x.serverHeapMb !== undefined)) {
+      own.set(w, await prepare(w.serverHeapMb, [w]))
+      say(`${w.id}: ${external ? `uses ZK_CONNECT; it needs ${w.serverHeapMb} MB of server heap: ` : ''}${w.serverWhy ?? ''}`)
     }
+    const serverPids = [main, ...own.values()].map((t) => t.serverPid).filter((p): p is number => p !== null)
+    const clkTck = clockTicks()
+    record({ kind: 'run', stamp, rounds, scale, modes, clients, connectString: main.connectString, serverPid: main.serverPid, node: process.version, java: java?.version ?? null, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', loadAverageAtStart: loadAtStart })
 
-    for (let round = 1; round <= rounds && mains.length > 0; round++) {
-      say(`round ${round} of ${rounds}`)
-      for (const workload of mains) {
-        const clients = alternate && round % 2 === 0 ? [...workload.clients].reverse() : workload.clients
-        for (const client of clients) await runOne(workload, client, round)
+    const byMode = new Map<Mode, ChildResult[]>()
+    for (const [index, mode] of modes.entries()) {
+      applyMode(mode, serverPids)
+      const results: ChildResult[] = []
+      byMode.set(mode, results)
+      const runOne = async (workload: Workload, client: ClientName, round: number): Promise<void> => {
+        const t0 = performance.now()
+        const result = await runChild({ workload, client, round, target: own.get(workload) ?? main, pinned: mode === 'pinned', clkTck }, java)
+        results.push(result)
+        record({ kind: 'result', mode, ...result, stamp })
+        say(`  ${workload.id.padEnd(8)} ${client.padEnd(6)} ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s  ${brief(result)}`)
       }
+      say(`${mode}${mode === 'pinned' ? ' (server on CPU 0, benchmark and clients on CPU 1)' : ' (client and server share the CPUs)'}`)
+      for (let round = 1; round <= rounds && mains.length > 0; round++) {
+        say(`round ${round} of ${rounds}`)
+        for (const workload of mains) {
+          const mine = clients.filter((c) => workload.clients.includes(c))
+          // Rotating who goes first cancels an advantage of going first (or last) over the rounds.
+          const shift = rotate ? (round - 1) % mine.length : 0
+          for (const client of [...mine.slice(shift), ...mine.slice(0, shift)]) await runOne(workload, client, round)
+        }
+      }
+      // The extra workloads run once, in the first mode.
+      if (index === 0 && extras.length > 0) say('extra workloads')
+      if (index === 0) for (const workload of extras) for (const client of clients.filter((c) => workload.clients.includes(c))) await runOne(workload, client, 1)
     }
-    if (extras.length > 0) say('extra workloads')
-    for (const workload of extras) for (const client of workload.clients) await runOne(workload, client, 1)
+    if (modes.includes('pinned')) applyMode('unpinned', serverPids)
 
     const elapsed = (performance.now() - started) / 1000
-    const rowsMain = mainRows(pin)
-    const rowsExtra = extraRows()
-    const tableMain = buildTable(rowsMain, results)
-    const tableExtra = buildTable(rowsExtra, results)
+    const summary: Record<string, TableLine[]> = {}
+    const notMet: string[] = []
+    const show = (title: string, rows: Row[], results: ChildResult[], key: string): void => {
+      const lines = buildTable(rows, results, new Set(results.map((r) => r.workload)))
+      if (lines.length === 0) return
+      summary[key] = lines
+      say('')
+      say(formatTable(title, lines, digitsFor(rows)))
+      notMet.push(...unmet(lines, digitsFor(rows)).map((l) => `[${key}] ${l}`))
+    }
+    for (const [mode, results] of byMode) {
+      show(`${mode === 'pinned' ? 'Pinned (server CPU 0, client CPU 1)' : 'Unpinned (client and server share the CPUs)'}: medians of ${rounds} round(s), scale ${scale}`, mainRows(mode === 'pinned'), results, mode)
+    }
+    const first = byMode.get(modes[0]!) ?? []
+    show(`Extra workloads (one run each, ${modes[0]})`, extraRows(), first, 'extras')
+    for (const r of first.filter((x) => (x.workload === 'rearm' || x.workload === 'election') && typeof x.figures.note === 'string' && x.figures.note !== '')) say(`  ${r.workload} ${CLIENT_TITLES[r.client]}: ${String(r.figures.note)}`)
     say('')
-    if (tableMain.length > 0) {
-      say(formatTable(`Medians of ${rounds} round(s), scale ${scale}${pin ? ', pinned (server CPU 0, client CPU 1)' : ''}: zkwire vs node-zookeeper-client 1.1.3`, tableMain, digitsFor(rowsMain)))
-      say('')
-    }
-    if (tableExtra.length > 0) {
-      say(formatTable('Extra workloads (one run each; incumbent where it can do them)', tableExtra, digitsFor(rowsExtra)))
-      for (const r of results.filter((x) => x.workload === 'rearm' || x.workload === 'election')) {
-        const note = r.figures.note
-        if (typeof note === 'string' && note !== '') say(`  ${r.workload} ${r.client}: ${note}`)
-      }
-      say('')
-    }
+    say(notMet.length === 0 ? 'Every target judged in this run is met.' : `Targets not met in this run:\n${notMet.map((l) => `  - ${l}`).join('\n')}`)
     say(`total ${elapsed.toFixed(0)} s; load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (this run included); raw figures: ${resultsFile}`)
-    record({ kind: 'summary', stamp, elapsedSeconds: elapsed, loadAverageAtEnd: loadavg()[0], main: tableMain, extra: tableExtra })
+    record({ kind: 'summary', stamp, elapsedSeconds: elapsed, loadAverageAtEnd: loadavg()[0], tables: summary, notMet })
   } finally {
-    if (admin !== null) {
-      // A server of our own goes away with its data; on someone else's, remove what we made.
-      if (server === null && root !== '') await deleteTree(admin, root).catch(() => {})
-      await admin.close().catch(() => {})
-    }
-    await server?.close()
+    // A server of our own goes away with its data; on someone else's, remove what we made.
+    for (const { admin, root } of ownRoots) await deleteTree(admin, root).catch(() => {})
+    ownRoots = []
+    for (const admin of admins) await admin.close().catch(() => {})
+    for (const server of servers) await server.close()
   }
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    // The server JVM is killed by zkwire/testing's own exit hooks; the running child is ours to stop.
+    // The server JVMs are killed by zkwire/testing's own exit hooks; the running child is ours to stop.
     currentChild?.kill('SIGKILL')
     process.exit(130)
   })
@@ -255,7 +335,7 @@ main().then(
   () => process.exit(0),
   (error: unknown) => {
     currentChild?.kill('SIGKILL')
-    console.error(error)
+    console.error(error instanceof Error ? error.message : error)
     process.exit(1)
   },
 )

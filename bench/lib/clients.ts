@@ -1,21 +1,28 @@
 /**
- * The two clients behind one small callback interface, so every workload drives both with the
- * same code. Each side is used the way its own documentation shows: zkwire through its Promises
- * (one `.then` per call, as `await` would cost), node-zookeeper-client through its callbacks.
+ * The Node clients behind one small callback interface, so every workload drives them with the
+ * same code. Each is used the way its own documentation shows: zkwire through its Promises (one
+ * `.then` per call, as `await` would cost), node-zookeeper-client through its callbacks. The
+ * third peer, the Java client, runs the same workloads in its own program (bench/java/).
  */
 import { EventEmitter } from 'node:events'
 import { createRequire } from 'node:module'
-import { createClient, type ZooKeeperClient } from '../../src/index.js'
+import { type ClientOptions, createClient, type ZooKeeperClient } from '../../src/index.js'
 
-export type ClientName = 'zkwire' | 'incumbent'
-export const CLIENTS: readonly ClientName[] = ['zkwire', 'incumbent']
+/** Every client the benchmark compares: zkwire and its two peers. */
+export type ClientName = 'zkwire' | 'nzc' | 'java'
+/** The clients that run inside a Node workload process. */
+export type NodeClientName = Exclude<ClientName, 'java'>
+export const CLIENTS: readonly ClientName[] = ['zkwire', 'nzc', 'java']
+export const NODE_CLIENTS: readonly NodeClientName[] = ['zkwire', 'nzc']
+/** How the tables name each client. */
+export const CLIENT_TITLES: Readonly<Record<ClientName, string>> = { zkwire: 'zkwire', nzc: 'node-zookeeper-client 1.1.3', java: 'Java client 3.8.0' }
 
 /** Completion callback: an error, or the value. */
 export type Done<T = unknown> = (error: Error | null, value?: T) => void
 
 /** What the workloads need from a client. Watchers get no arguments: the benchmark only counts. */
 export interface BenchClient {
-  readonly name: ClientName
+  readonly name: NodeClientName
   getData(path: string, done: Done<Buffer>, watcher?: () => void): void
   /** Resolves `true` when the node exists; with a watcher, leaves a data or existence watch. */
   exists(path: string, done: Done<boolean>, watcher?: () => void): void
@@ -29,8 +36,9 @@ export interface BenchClient {
 }
 
 /** Connects a client of the given kind and resolves once it is connected (bounded). */
-export async function connectClient(name: ClientName, connectString: string, sessionTimeout = 30_000): Promise<BenchClient> {
-  const client = name === 'zkwire' ? new ZkwireClient(connectString, sessionTimeout) : new IncumbentClient(connectString, sessionTimeout)
+export async function connectClient(name: NodeClientName, connectString: string, sessionTimeout = 30_000, extra: Pick<ClientOptions, 'tls'> = {}): Promise<BenchClient> {
+  if (name === 'nzc' && extra.tls !== undefined) throw new Error('node-zookeeper-client has no TLS')
+  const client = name === 'zkwire' ? new ZkwireClient(connectString, sessionTimeout, extra) : new NzcClientAdapter(connectString, sessionTimeout)
   await client.ready(15_000)
   return client
 }
@@ -41,9 +49,9 @@ class ZkwireClient implements BenchClient {
   readonly name = 'zkwire'
   readonly zk: ZooKeeperClient
 
-  constructor(connectString: string, sessionTimeout: number) {
+  constructor(connectString: string, sessionTimeout: number, extra: Pick<ClientOptions, 'tls'>) {
     // A pipelined window of 1,000 must fit the client's own window (default 5,000): it does.
-    this.zk = createClient(connectString, { sessionTimeout })
+    this.zk = createClient(connectString, { sessionTimeout, ...extra })
   }
 
   ready(timeoutMs: number): Promise<void> {
@@ -89,7 +97,7 @@ class ZkwireClient implements BenchClient {
 
 // ---------------------------------------------------------------- node-zookeeper-client
 
-// The incumbent is CommonJS without types: describe just what the benchmark touches.
+// It is CommonJS without types: describe just what the benchmark touches.
 type Cb = (error: Error | null, ...values: unknown[]) => void
 interface NzcClient extends EventEmitter {
   connect(): void
@@ -106,8 +114,8 @@ interface Nzc {
 }
 const nzc = createRequire(import.meta.url)('node-zookeeper-client') as Nzc
 
-class IncumbentClient implements BenchClient {
-  readonly name = 'incumbent'
+class NzcClientAdapter implements BenchClient {
+  readonly name = 'nzc'
   private readonly client: NzcClient
   private everConnected = false
 

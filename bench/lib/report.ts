@@ -1,19 +1,31 @@
 /**
- * The table of medians: each figure for zkwire and the incumbent, their ratio, and the target
- * from the performance issue with whether it is met.
+ * The tables: each figure's median for zkwire and both peers, the best peer, zkwire's ratio to it,
+ * and the target of issue 14 with whether it is met.
  */
+import { CLIENT_TITLES } from './clients.js'
 import { median } from './measure.js'
 import type { ChildResult, Figure } from './workload.js'
 
 type Get = (r: ChildResult) => number | null
 
-interface Row {
+/** A figure's target: `check` gets zkwire's median and the best peer's (NaN when there is none). */
+interface Target {
+  text: string
+  check: (z: number, best: number) => boolean | null
+  /** The check compares with the best peer, so it needs one. */
+  needsPeer?: boolean
+}
+
+export interface Row {
   label: string
   workload: string
   get: Get
   digits: number
-  /** Target as text, and the check (given both medians); absent when there is none. */
-  target?: { text: string; check: (z: number, i: number) => boolean | null }
+  /** Which way is better, to pick the best peer; null for figures that are not a score. */
+  better: 'higher' | 'lower' | null
+  target?: Target
+  /** Shown as the status when no client measured the figure (e.g. a workload not built yet). */
+  pending?: string
 }
 
 const fig =
@@ -23,58 +35,73 @@ const fig =
     return typeof v === 'number' ? v : null
   }
 const rss: Get = (r) => r.peakRssMb
-const ratioAtMost = (max: number) => (z: number, i: number) => z / i <= max
-const ratioAtLeast = (min: number) => (z: number, i: number) => z / i >= min
+const vsBest = (text: string, ok: (ratio: number) => boolean | null): Target => ({ text, needsPeer: true, check: (z, best) => ok(z / best) })
+const atMost = (text: string, max: number): Target => ({ text, check: (z) => z <= max })
+const below = (text: string, max: number): Target => ({ text, check: (z) => z < max })
 
+/** W1–W5 (and the TLS W2), for the given mode. */
 export function mainRows(pinned: boolean): Row[] {
-  const pinnedOnly = (check: (z: number) => boolean) => (z: number) => (pinned ? check(z) : null)
+  const pinnedOnly = (text: string, check: (z: number) => boolean): Target => ({ text: pinned ? text : `${text} when pinned`, check: (z) => (pinned ? check(z) : null) })
   return [
-    { label: 'W1 getData sequential, ops/s', workload: 'W1', get: fig('opsPerSec'), digits: 0 },
-    { label: 'W1 p50 latency, µs', workload: 'W1', get: fig('p50Us'), digits: 0, target: { text: '≤ 0.9 × incumbent', check: ratioAtMost(0.9) } },
-    { label: 'W1 p99 latency, µs', workload: 'W1', get: fig('p99Us'), digits: 0, target: { text: '≤ incumbent', check: ratioAtMost(1) } },
-    { label: 'W2 getData window 1,000, ops/s', workload: 'W2', get: fig('opsPerSec'), digits: 0, target: { text: '≥ 1.25 × incumbent', check: ratioAtLeast(1.25) } },
-    { label: 'W2 client CPU, µs/op', workload: 'W2', get: fig('cpuUsPerOp'), digits: 1, target: { text: '≤ 8 µs (incumbent 44)', check: (z) => z <= 8 } },
-    { label: 'W2 of which kernel (syscalls), µs/op', workload: 'W2', get: fig('systemUsPerOp'), digits: 1 },
-    { label: 'W2 server JVM CPU, % of a core', workload: 'W2', get: fig('serverCpuPct'), digits: 0, target: { text: pinned ? '≥ 95% (pinned)' : '≥ 95% when --pin', check: pinnedOnly((z) => z >= 95) } },
-    { label: 'W2 client CPU, % of a core', workload: 'W2', get: fig('clientCpuPct'), digits: 0, target: { text: pinned ? '≤ 30% (pinned)' : '≤ 30% when --pin', check: pinnedOnly((z) => z <= 30) } },
-    { label: 'W3 creates, ops/s', workload: 'W3', get: fig('createOpsPerSec'), digits: 0, target: { text: '≥ 1.1 × incumbent', check: ratioAtLeast(1.1) } },
-    { label: 'W3 deletes, ops/s', workload: 'W3', get: fig('deleteOpsPerSec'), digits: 0, target: { text: '≥ 1.1 × incumbent', check: ratioAtLeast(1.1) } },
-    { label: 'W4 getChildren of 10,000, ops/s', workload: 'W4', get: fig('opsPerSec'), digits: 0, target: { text: '≥ 1.3 × incumbent', check: ratioAtLeast(1.3) } },
-    { label: 'W5 fan-out of 1,000 watches, ms', workload: 'W5', get: fig('fanOutMs'), digits: 1, target: { text: '≤ 0.6 × incumbent', check: ratioAtMost(0.6) } },
-    { label: 'W5 first setData → first notification, ms', workload: 'W5', get: fig('firstNotificationMs'), digits: 1 },
-    { label: 'W5 first setData → last setData reply, ms', workload: 'W5', get: fig('lastSetDataReplyMs'), digits: 1 },
-    { label: 'W1 peak RSS, MB', workload: 'W1', get: rss, digits: 0 },
-    { label: 'W2 peak RSS, MB', workload: 'W2', get: rss, digits: 0, target: { text: '≤ 80 MB (incumbent 146)', check: (z) => z <= 80 } },
-    { label: 'W3 peak RSS, MB', workload: 'W3', get: rss, digits: 0 },
-    { label: 'W4 peak RSS, MB', workload: 'W4', get: rss, digits: 0 },
-    { label: 'W5 peak RSS, MB', workload: 'W5', get: rss, digits: 0 },
+    { label: 'W1 getData one at a time, ops/s', workload: 'W1', get: fig('opsPerSec'), digits: 0, better: 'higher' },
+    { label: 'W1 p50 latency, µs', workload: 'W1', get: fig('p50Us'), digits: 0, better: 'lower', target: vsBest('≤ 0.9 × best peer', (r) => r <= 0.9) },
+    { label: 'W1 p99 latency, µs', workload: 'W1', get: fig('p99Us'), digits: 0, better: 'lower', target: vsBest('≤ best peer', (r) => r <= 1) },
+    { label: 'W2 getData window 1,000, ops/s', workload: 'W2', get: fig('opsPerSec'), digits: 0, better: 'higher', target: vsBest('≥ 1.15 × best peer', (r) => r >= 1.15) },
+    { label: 'W2 client CPU, µs/op', workload: 'W2', get: fig('cpuUsPerOp'), digits: 1, better: 'lower', target: atMost('≤ 5 µs', 5) },
+    { label: 'W2 of which kernel (syscalls), µs/op', workload: 'W2', get: fig('systemUsPerOp'), digits: 1, better: 'lower' },
+    { label: 'W2 client CPU, % of a core', workload: 'W2', get: fig('clientCpuPct'), digits: 0, better: null, target: pinnedOnly('≤ 20%', (z) => z <= 20) },
+    { label: 'W2 server JVM CPU, % of a core', workload: 'W2', get: fig('serverCpuPct'), digits: 0, better: null, target: pinnedOnly('≥ 95%', (z) => z >= 95) },
+    { label: 'W2 server: JVM CPU per read, µs', workload: 'W2', get: fig('serverCpuUsPerOp'), digits: 1, better: 'lower' },
+    { label: 'W2 server: mean requests queued in its pipeline', workload: 'W2', get: fig('serverQueueMean'), digits: 1, better: null },
+    { label: 'W2 peak RSS, MB', workload: 'W2', get: rss, digits: 0, better: 'lower', target: atMost('≤ 64 MB', 64) },
+    { label: 'W2 over TLS, client CPU µs/op', workload: 'W2-TLS', get: fig('cpuUsPerOp'), digits: 1, better: 'lower', target: vsBest('beside the Java client over TLS', () => null), pending: 'TLS: not run (--only without W2-TLS)' },
+    { label: 'W2 over TLS, ops/s', workload: 'W2-TLS', get: fig('opsPerSec'), digits: 0, better: 'higher' },
+    { label: 'W3 creates, ops/s', workload: 'W3', get: fig('createOpsPerSec'), digits: 0, better: 'higher', target: vsBest('≥ 1.1 × best peer', (r) => r >= 1.1) },
+    { label: 'W3 creates, client CPU µs/op', workload: 'W3', get: fig('createCpuUsPerOp'), digits: 1, better: 'lower' },
+    { label: 'W3 creates, server: txns per group commit', workload: 'W3', get: fig('createServerGroupCommitMean'), digits: 1, better: 'higher' },
+    { label: 'W3 creates, server: mean fsync, ms', workload: 'W3', get: fig('createServerFsyncMsMean'), digits: 2, better: null },
+    { label: 'W3 creates, server: mean requests queued', workload: 'W3', get: fig('createServerQueueMean'), digits: 1, better: null },
+    { label: 'W3 deletes, ops/s', workload: 'W3', get: fig('deleteOpsPerSec'), digits: 0, better: 'higher', target: vsBest('≥ 1.1 × best peer', (r) => r >= 1.1) },
+    { label: 'W3 deletes, server: txns per group commit', workload: 'W3', get: fig('deleteServerGroupCommitMean'), digits: 1, better: 'higher' },
+    { label: 'W4 getChildren of 10,000, ops/s', workload: 'W4', get: fig('opsPerSec'), digits: 0, better: 'higher', target: vsBest('≥ 2 × best peer', (r) => r >= 2) },
+    { label: 'W5 fan-out of 1,000 watches, ms', workload: 'W5', get: fig('fanOutMs'), digits: 1, better: 'lower', target: vsBest('≤ 0.8 × best peer', (r) => r <= 0.8) },
+    { label: 'W5 first setData → first notification, ms', workload: 'W5', get: fig('firstNotificationMs'), digits: 1, better: 'lower' },
+    { label: 'W5 first setData → last setData reply, ms', workload: 'W5', get: fig('lastSetDataReplyMs'), digits: 1, better: 'lower' },
+    { label: 'W1 peak RSS, MB', workload: 'W1', get: rss, digits: 0, better: 'lower' },
+    { label: 'W3 peak RSS, MB', workload: 'W3', get: rss, digits: 0, better: 'lower' },
+    { label: 'W4 peak RSS, MB', workload: 'W4', get: rss, digits: 0, better: 'lower' },
+    { label: 'W5 peak RSS, MB', workload: 'W5', get: rss, digits: 0, better: 'lower' },
   ]
 }
 
+/** The workloads run once: large payloads, watch-heavy, and the opt-in ones. */
 export function extraRows(): Row[] {
   return [
-    { label: 'rearm: 100k watches re-armed after reconnect, ms', workload: 'rearm', get: fig('rearmMs'), digits: 0, target: { text: '≤ 1,000 ms', check: (z) => z <= 1000 } },
-    { label: 'rearm: heap per armed watch, bytes', workload: 'rearm', get: fig('heapBytesPerWatch'), digits: 0, target: { text: '≤ 300 B', check: (z) => z <= 300 } },
-    { label: 'rearm: first reply after reconnect, ms', workload: 'rearm', get: fig('firstReplyMs'), digits: 0 },
-    { label: 'rearm: arming 100k exists watches, ms', workload: 'rearm', get: fig('armMs'), digits: 0 },
-    { label: 'rearm: peak RSS, MB', workload: 'rearm', get: rss, digits: 0 },
-    { label: 'reads: 1M getData window 1,000, ops/s', workload: 'reads', get: fig('opsPerSec'), digits: 0 },
-    { label: 'reads: client CPU, µs/op', workload: 'reads', get: fig('cpuUsPerOp'), digits: 1 },
-    { label: 'reads: heapUsed after GC before, MB', workload: 'reads', get: fig('heapBeforeMb'), digits: 2 },
-    { label: 'reads: heapUsed after GC after, MB', workload: 'reads', get: fig('heapAfterMb'), digits: 2 },
-    { label: 'reads: heap growth, KB', workload: 'reads', get: fig('heapGrowthKb'), digits: 0, target: { text: '≈ 0 (within noise)', check: (z) => Math.abs(z) <= 512 } },
-    { label: 'reads: peak RSS, MB', workload: 'reads', get: rss, digits: 0 },
-    { label: 'election: LeaderElection handover, median ms', workload: 'election', get: fig('handoverMs'), digits: 1 },
-    { label: 'election: LeaderElection handover, p99 ms', workload: 'election', get: fig('handoverP99Ms'), digits: 1 },
-    { label: 'election: raw-client handover, median ms', workload: 'election', get: fig('rawHandoverMs'), digits: 1 },
-    { label: 'election: raw-client handover, p99 ms', workload: 'election', get: fig('rawHandoverP99Ms'), digits: 1 },
+    { label: 'large: 1,000 setData of 500 kB, ops/s', workload: 'large', get: fig('opsPerSec'), digits: 0, better: 'higher' },
+    { label: 'large: MB/s', workload: 'large', get: fig('mbPerSec'), digits: 0, better: 'higher' },
+    { label: 'large: longest event-loop stall, ms', workload: 'large', get: fig('stallMaxMs'), digits: 1, better: 'lower', target: below('< 50 ms', 50) },
+    { label: 'large: client CPU, µs/op', workload: 'large', get: fig('cpuUsPerOp'), digits: 0, better: 'lower' },
+    { label: 'large: peak RSS, MB', workload: 'large', get: rss, digits: 0, better: 'lower' },
+    { label: 'watches: 100k re-armed after reconnect, ms', workload: 'rearm', get: fig('rearmMs'), digits: 0, better: 'lower', target: atMost('≤ 1,000 ms (earlier issue)', 1000) },
+    { label: 'watches: heap per armed watch, bytes', workload: 'rearm', get: fig('heapBytesPerWatch'), digits: 0, better: 'lower', target: atMost('≤ 300 B (earlier issue)', 300) },
+    { label: 'watches: first reply after reconnect, ms', workload: 'rearm', get: fig('firstReplyMs'), digits: 0, better: 'lower' },
+    { label: 'watches: arming 100k exists watches, ms', workload: 'rearm', get: fig('armMs'), digits: 0, better: 'lower' },
+    { label: 'watches: peak RSS, MB', workload: 'rearm', get: rss, digits: 0, better: 'lower' },
+    { label: 'reads: 1M getData window 1,000, ops/s', workload: 'reads', get: fig('opsPerSec'), digits: 0, better: 'higher' },
+    { label: 'reads: client CPU, µs/op', workload: 'reads', get: fig('cpuUsPerOp'), digits: 1, better: 'lower' },
+    { label: 'reads: heap growth, KB', workload: 'reads', get: fig('heapGrowthKb'), digits: 0, better: null, target: { text: '≈ 0 (within 512 KB)', check: (z) => Math.abs(z) <= 512 } },
+    { label: 'election: LeaderElection handover, median ms', workload: 'election', get: fig('handoverMs'), digits: 1, better: 'lower' },
+    { label: 'election: LeaderElection handover, p99 ms', workload: 'election', get: fig('handoverP99Ms'), digits: 1, better: 'lower' },
+    { label: 'election: raw-client handover, median ms', workload: 'election', get: fig('rawHandoverMs'), digits: 1, better: 'lower' },
   ]
 }
 
 export interface TableLine {
   label: string
   zkwire: number | null
-  incumbent: number | null
+  nzc: number | null
+  java: number | null
+  best: number | null
   ratio: number | null
   target: string
   status: string
@@ -82,7 +109,7 @@ export interface TableLine {
 }
 
 /** Medians per row over the rounds (failed children are left out and counted). */
-export function buildTable(rows: Row[], results: readonly ChildResult[]): TableLine[] {
+export function buildTable(rows: readonly Row[], results: readonly ChildResult[], workloadsRun: ReadonlySet<string>): TableLine[] {
   const lines: TableLine[] = []
   for (const row of rows) {
     const of = (client: string): { value: number | null; n: number; failed: number } => {
@@ -91,35 +118,50 @@ export function buildTable(rows: Row[], results: readonly ChildResult[]): TableL
       return { value: values.length === 0 ? null : median(values), n: values.length, failed: mine.filter((r) => r.error !== undefined).length }
     }
     const z = of('zkwire')
-    const i = of('incumbent')
-    if (z.n + i.n + z.failed + i.failed === 0) continue
-    const ratio = z.value !== null && i.value !== null && i.value !== 0 ? z.value / i.value : null
+    const n = of('nzc')
+    const j = of('java')
+    const nothing = z.n + n.n + j.n + z.failed + n.failed + j.failed === 0
+    if (nothing && !(row.pending !== undefined && workloadsRun.has('W2'))) continue
+    if (nothing) {
+      lines.push({ label: row.label, zkwire: null, nzc: null, java: null, best: null, ratio: null, target: row.target?.text ?? '', status: row.pending!, n: '' })
+      continue
+    }
+    const peers = [n.value, j.value].filter((v): v is number => v !== null)
+    const best = row.better === null || peers.length === 0 ? null : row.better === 'higher' ? Math.max(...peers) : Math.min(...peers)
+    const ratio = z.value !== null && best !== null && best !== 0 ? z.value / best : null
     let status = ''
     if (row.target !== undefined) {
-      const needsIncumbent = row.target.text.includes('incumbent') && !row.target.text.includes('(incumbent')
-      if (z.value === null || (needsIncumbent && i.value === null)) status = 'n/a'
+      if (z.value === null || (row.target.needsPeer === true && best === null)) status = 'n/a'
       else {
-        const ok = row.target.check(z.value, i.value ?? Number.NaN)
+        const ok = row.target.check(z.value, best ?? Number.NaN)
         status = ok === null ? 'n/a' : ok ? 'met' : 'NOT met'
       }
     }
-    const failures = z.failed + i.failed > 0 ? ` (${z.failed}+${i.failed} failed)` : ''
-    lines.push({ label: row.label, zkwire: z.value, incumbent: i.value, ratio, target: row.target?.text ?? '', status, n: `${z.n}/${i.n}${failures}` })
+    const failures = z.failed + n.failed + j.failed > 0 ? ` (failed ${z.failed}/${n.failed}/${j.failed})` : ''
+    lines.push({ label: row.label, zkwire: z.value, nzc: n.value, java: j.value, best, ratio, target: row.target?.text ?? '', status, n: `${z.n}/${n.n}/${j.n}${failures}` })
   }
   return lines
 }
 
 export function formatTable(title: string, lines: readonly TableLine[], digitsOf: (label: string) => number): string {
-  const header = ['figure', 'zkwire', 'incumbent', 'ratio z/i', 'target', 'status', 'rounds z/i']
+  const header = ['figure', 'zkwire', 'NZC', 'Java', 'best peer', 'zkwire/best', 'target', 'status', 'rounds z/N/J']
   const body = lines.map((l) => {
     const d = digitsOf(l.label)
-    return [l.label, num(l.zkwire, d), num(l.incumbent, d), l.ratio === null ? '—' : l.ratio.toFixed(3), l.target, l.status, l.n]
+    return [l.label, num(l.zkwire, d), num(l.nzc, d), num(l.java, d), num(l.best, d), l.ratio === null ? '—' : `${l.ratio.toFixed(2)}×`, l.target, l.status, l.n]
   })
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((b) => b[c]!.length)))
-  const right = new Set([1, 2, 3])
+  const right = new Set([1, 2, 3, 4, 5])
   const fmt = (cells: string[]): string => '| ' + cells.map((c, k) => (right.has(k) ? c.padStart(widths[k]!) : c.padEnd(widths[k]!))).join(' | ') + ' |'
   const rule = '|' + widths.map((w, k) => (right.has(k) ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2))).join('|') + '|'
-  return [title, '', fmt(header), rule, ...body.map(fmt)].join('\n')
+  const legend = `NZC = ${CLIENT_TITLES.nzc}, Java = ${CLIENT_TITLES.java}; best peer = the better of the two for that figure.`
+  return [title, legend, '', fmt(header), rule, ...body.map(fmt)].join('\n')
+}
+
+/** One line per target not met, for the closing summary. */
+export function unmet(lines: readonly TableLine[], digitsOf: (label: string) => number): string[] {
+  return lines
+    .filter((l) => l.status === 'NOT met')
+    .map((l) => `${l.label}: zkwire ${num(l.zkwire, digitsOf(l.label))}${l.best === null ? '' : `, best peer ${num(l.best, digitsOf(l.label))} (${l.ratio?.toFixed(2)}×)`}; target ${l.target}`)
 }
 
 function num(v: number | null, digits: number): string {
@@ -127,7 +169,7 @@ function num(v: number | null, digits: number): string {
   return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
 }
 
-export function digitsFor(rows: Row[]): (label: string) => number {
+export function digitsFor(rows: readonly Row[]): (label: string) => number {
   const map = new Map(rows.map((r) => [r.label, r.digits]))
   return (label) => map.get(label) ?? 1
 }

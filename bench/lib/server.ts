@@ -12,10 +12,10 @@ import { PAYLOAD, pipelined } from './measure.js'
  * the transaction log fsynced (`forceSync=yes`), a 256 MB heap, and the JVM's normal flags
  * (`fastJvm` off: C2 and the default GC, not the start-up flags tests use).
  */
-export function startBenchServer(): Promise<TestingServer> {
+export function startBenchServer(heapMb = 256): Promise<TestingServer> {
   return TestingServer.start({
     forceSync: true,
-    jvmHeapMb: 256,
+    jvmHeapMb: heapMb,
     fastJvm: false,
     tickTime: 2000,
     // ZooKeeper's own 64 MB log preallocation (the testing default of 1 MB suits throwaway tests).
@@ -79,9 +79,9 @@ export function hasTaskset(): boolean {
   }
 }
 
-/** Pins every thread of `pid` to `cpu` with `taskset -a -p -c`. Throws if it fails. */
-export function pinProcess(pid: number, cpu: number): void {
-  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' })
+/** Pins every thread of `pid` to `cpus` (e.g. `0`, or `0-1` to undo a pin) with `taskset -a -p -c`. Throws if it fails. */
+export function pinProcess(pid: number, cpus: number | string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', String(cpus), String(pid)], { stdio: 'ignore' })
 }
 
 /** Clock ticks per second for /proc CPU figures (`getconf CLK_TCK`, 100 on Linux). */

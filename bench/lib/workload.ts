@@ -4,7 +4,7 @@
  * for one client and prints its figures.
  *
  * Flags of a workload program:
- *   --client zkwire|incumbent   which client (default zkwire)
+ *   --client zkwire|nzc         which client (default zkwire)
  *   --connect host:port         server (default: $ZK_CONNECT, else a server is started for the run)
  *   --root /path                bench root whose nodes the orchestrator already created; without
  *                               it the program creates (and afterwards removes) its own
@@ -23,10 +23,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { ZooKeeperClient } from '../../src/index.js'
 import type { TestingServer } from '../../src/testing/index.js'
 import { type Flags, flagBool, flagNumber, flagString, parseFlags } from './args.js'
-import { type BenchClient, type ClientName, CLIENTS, connectClient } from './clients.js'
+import { type BenchClient, type ClientName, NODE_CLIENTS, type NodeClientName, connectClient } from './clients.js'
 import { peakRssMb, processTicks } from './measure.js'
 import { Profiler, formatSummary, summarize, writeProfile } from './profile.js'
 import { adminClient, deleteTree, ensureNode, startBenchServer } from './server.js'
+import { mntr, type ServerView, serverView } from './server-view.js'
 
 export type Figure = number | string | boolean | null
 export type Figures = Record<string, Figure>
@@ -48,10 +49,12 @@ export interface Measured<T> {
   clientCpuPct: number
   /** Server JVM CPU as % of one core over the phase, when its pid is known. */
   serverCpuPct: number | null
+  /** The phase as the server's `mntr` counters saw it (null if it did not answer). */
+  server: ServerView | null
 }
 
 /** The figures every throughput workload reports for `ops` operations measured as `m`. */
-export function throughput(ops: number, m: Measured<unknown>): { ops: number; opsPerSec: number; cpuUsPerOp: number; systemUsPerOp: number; clientCpuPct: number; serverCpuPct: number | null } {
+export function throughput(ops: number, m: Measured<unknown>): Figures {
   return {
     ops,
     opsPerSec: ops / (m.wallMs / 1000),
@@ -59,11 +62,33 @@ export function throughput(ops: number, m: Measured<unknown>): { ops: number; op
     systemUsPerOp: m.systemUs / ops,
     clientCpuPct: m.clientCpuPct,
     serverCpuPct: m.serverCpuPct,
+    ...serverFigures(ops, m),
   }
 }
 
+/**
+ * The server's side of a phase of `ops` operations, as figures: its CPU per operation (all JVM
+ * threads), the mean queue in its pipeline, group commit size, fsync time and its own latency.
+ * `prefix` names them for workloads with several phases (W3: `create`, `delete`).
+ */
+export function serverFigures(ops: number, m: Measured<unknown>, prefix = ''): Figures {
+  const name = (key: string): string => (prefix === '' ? key : `${prefix}${key[0]!.toUpperCase()}${key.slice(1)}`)
+  const v = m.server
+  const figures: Figures = {
+    [name('serverCpuUsPerOp')]: m.serverCpuPct === null ? null : (m.serverCpuPct / 100) * m.wallMs * 1000 / ops,
+  }
+  if (v === null) return figures
+  figures[name('serverQueueMean')] = v.prepQueueMean
+  figures[name('serverGroupCommitMean')] = v.groupCommitMean
+  figures[name('serverFsyncs')] = v.fsyncs
+  figures[name('serverFsyncMsMean')] = v.fsyncMsMean
+  figures[name('serverReadLatencyMs')] = v.readLatencyMsMean
+  figures[name('serverUpdateLatencyMs')] = v.updateLatencyMsMean
+  return figures
+}
+
 export interface RunContext {
-  client: ClientName
+  client: NodeClientName
   connectString: string
   root: string
   scale: number
@@ -80,8 +105,16 @@ export interface Workload {
   /** Short id: W1…W5, rearm, reads, election. */
   id: string
   title: string
-  /** Clients it runs for. */
+  /** Clients it runs for ('java' is run by bench/run.ts through bench/java). */
   clients: readonly ClientName[]
+  /**
+   * A server heap (MB) other than the baseline's 256: the workload then gets a server of its own,
+   * and says why in `serverWhy`.
+   */
+  serverHeapMb?: number
+  serverWhy?: string
+  /** Runs on a TLS server of its own (mutual TLS); the child gets the PEM files with --tls-dir. */
+  tls?: boolean
   /** Creates the nodes the children read; run once per bench run, before any child. */
   setup?(zk: ZooKeeperClient, env: SetupEnv): Promise<void>
   run(ctx: RunContext): Promise<Figures>
@@ -100,6 +133,8 @@ export interface ChildResult {
 }
 
 export const RESULT_MARK = 'BENCH_RESULT '
+/** Printed (followed by `start` or `end`) around each measured phase. */
+export const PHASE_MARK = 'BENCH_PHASE '
 
 /** Runs the workload as a program when its module is the entry point. */
 export function runIfMain(meta: ImportMeta, workload: Workload): void {
@@ -123,8 +158,8 @@ export function runIfMain(meta: ImportMeta, workload: Workload): void {
 
 async function main(workload: Workload): Promise<number> {
   const flags = parseFlags(process.argv.slice(2))
-  const client = (flagString(flags, 'client') ?? 'zkwire') as ClientName
-  if (!CLIENTS.includes(client)) throw new Error(`--client must be one of ${CLIENTS.join(', ')}`)
+  const client = (flagString(flags, 'client') ?? 'zkwire') as NodeClientName
+  if (!NODE_CLIENTS.includes(client)) throw new Error(`--client must be one of ${NODE_CLIENTS.join(', ')} (the Java peer is bench/java/ZkBench.java, run by bench/run.ts)`)
   const scale = flagNumber(flags, 'scale', 1)
   const round = flagNumber(flags, 'round', 1, (n) => Number.isInteger(n) && n >= 0)
   const clkTck = flagNumber(flags, 'clk-tck', 100)
@@ -140,7 +175,7 @@ async function main(workload: Workload): Promise<number> {
   try {
     if (connectString === undefined) {
       log('starting a ZooKeeper server (forceSync=yes, 256 MB heap) for this run')
-      server = await startBenchServer()
+      server = await startBenchServer(workload.serverHeapMb)
       connectString = server.connectString
       serverPid = server.pid
     }
@@ -173,7 +208,10 @@ async function main(workload: Workload): Promise<number> {
         // Warm-up garbage is not charged to the phase; once profiling, forced GCs would only pollute the profile.
         const gc = (globalThis as { gc?: () => void }).gc
         if (gc !== undefined && !(profiler?.started ?? false)) gc()
+        const mntrBefore = await mntr(connect)
         if (profiler !== null && !profiler.started) await profiler.start()
+        // Tells an observer of the server (the orchestrator's server view) when the phase runs.
+        process.stdout.write(`${PHASE_MARK}start\n`)
         const serverBefore = serverPid === null ? Number.NaN : processTicks(serverPid)
         const cpuBefore = process.cpuUsage()
         const t0 = performance.now()
@@ -181,9 +219,12 @@ async function main(workload: Workload): Promise<number> {
         const wallMs = performance.now() - t0
         const cpu = process.cpuUsage(cpuBefore)
         const serverAfter = serverPid === null ? Number.NaN : processTicks(serverPid)
+        process.stdout.write(`${PHASE_MARK}end\n`)
+        const mntrAfter = mntrBefore === null ? null : await mntr(connect)
         const cpuUs = cpu.user + cpu.system
         const serverCpuPct = Number.isFinite(serverAfter - serverBefore) ? ((serverAfter - serverBefore) / clkTck / (wallMs / 1000)) * 100 : null
-        return { value, wallMs, cpuUs, systemUs: cpu.system, clientCpuPct: (cpuUs / 1000 / wallMs) * 100, serverCpuPct }
+        const server = mntrBefore !== null && mntrAfter !== null ? serverView(mntrBefore, mntrAfter) : null
+        return { value, wallMs, cpuUs, systemUs: cpu.system, clientCpuPct: (cpuUs / 1000 / wallMs) * 100, serverCpuPct, server }
       },
     }
 

@@ -3,7 +3,7 @@
  * and after: a client that keeps nothing per finished request ends where it started.
  */
 import { scaled } from '../lib/args.js'
-import { CLIENTS } from '../lib/clients.js'
+import { NODE_CLIENTS } from '../lib/clients.js'
 import { PAYLOAD, hasGc, heapAfterGc, pipelined } from '../lib/measure.js'
 import { ensureNode } from '../lib/server.js'
 import { type Workload, runIfMain } from '../lib/workload.js'
@@ -13,7 +13,7 @@ import { WINDOW } from './w2.js'
 export const reads: Workload = {
   id: 'reads',
   title: '1,000,000 pipelined getData (window 1,000), heap after GC before and after',
-  clients: CLIENTS,
+  clients: NODE_CLIENTS,
   setup: (zk, { root }) => ensureNode(zk, dataNode(root), PAYLOAD),
   async run(ctx) {
     if (!hasGc()) throw new Error('run with node --expose-gc (bench/run.ts does) to measure the heap')

@@ -1,5 +1,5 @@
 /**
- * Reconnect with 100,000 one-shot watches armed.
+ * Watch-heavy: reconnect with 100,000 one-shot watches armed.
  *
  * The client connects through a FaultProxy and leaves 100,000 existence watches (exists with a
  * watcher on paths that do not exist: no nodes to create, and they are re-armed like any other).
@@ -10,54 +10,50 @@
  * every 5 ms: an upper bound). `firstReplyMs` is how long the first request issued at that
  * signal waits for its reply (it queues behind the re-arming).
  *
+ * Under bench/run.ts the proxy runs in the orchestrator, the same for all three clients (the Java
+ * peer does the same in bench/java/Workloads.java): `--proxy host:port` names it; the child
+ * prints ARMED once its watches are set and waits for OPEN on stdin, which the orchestrator
+ * writes once it has cut the connection and the server has dropped the watches. Without
+ * `--proxy` (a solo run) the child runs the proxy itself.
+ *
  * Own flag: --watches N (default 100,000 × scale).
  */
-import { flagNumber, scaled } from '../lib/args.js'
+import { createInterface } from 'node:readline'
+import { FaultProxy } from '../../src/testing/index.js'
+import { flagNumber, flagString, scaled } from '../lib/args.js'
 import { CLIENTS, connectClient } from '../lib/clients.js'
 import { bounded, hasGc, heapAfterGc, pipelined, sleep } from '../lib/measure.js'
+import { ARMED_LINE, REOPENED_LINE, cutUntilDropped, firstServer, pollWatches, totalWatches } from '../lib/watches.js'
 import { type Workload, runIfMain } from '../lib/workload.js'
 
 /** Values that must stay reachable across the heap measurements. */
 const retained: unknown[] = []
-import { FaultProxy, fourLetterWord } from '../../src/testing/index.js'
 
 const REARM_BOUND_MS = 15_000
 
-/** `Total watches:N` from `wchs`. */
-async function totalWatches(host: string, port: number): Promise<number> {
-  const text = await fourLetterWord(host, port, 'wchs', { timeoutMs: 2_000 })
-  const match = /Total watches:\s*(\d+)/.exec(text)
-  if (match === null) throw new Error(`unexpected wchs answer: ${JSON.stringify(text.slice(0, 200))}`)
-  return Number(match[1])
-}
-
-/** Polls `wchs` until `ok(total)`; resolves with the time the satisfying answer arrived, or null after `boundMs`. */
-async function pollWatches(host: string, port: number, ok: (total: number) => boolean, boundMs: number): Promise<{ at: number | null; last: number; polls: number }> {
-  const deadline = performance.now() + boundMs
-  let last = Number.NaN
-  let polls = 0
-  while (performance.now() < deadline && polls < 100_000) {
-    polls++
-    last = await totalWatches(host, port)
-    if (ok(last)) return { at: performance.now(), last, polls }
-    await sleep(5)
-  }
-  return { at: null, last, polls }
+/** The next line on stdin (bounded). */
+function stdinLine(timeoutMs: number): Promise<string> {
+  const rl = createInterface({ input: process.stdin })
+  return bounded(
+    new Promise<string>((resolve) => rl.once('line', resolve)),
+    timeoutMs,
+    'waiting for the orchestrator to reopen the proxy',
+  ).finally(() => rl.close())
 }
 
 export const rearm: Workload = {
   id: 'rearm',
-  title: 'reconnect with 100,000 one-shot watches armed',
+  title: 'watch-heavy: reconnect with 100,000 one-shot watches armed',
   clients: CLIENTS,
   async run(ctx) {
     if (!hasGc()) throw new Error('run with node --expose-gc (bench/run.ts does) to measure heap per watch')
     const count = flagNumber(ctx.flags, 'watches', scaled(100_000, ctx.scale, 1_000), (n) => Number.isInteger(n) && n > 0 && n <= 1_000_000)
-    const [host, portText] = ctx.connectString.split(',')[0]!.split('/')[0]!.split(':') as [string, string]
-    const port = Number(portText)
-    const proxy = await FaultProxy.start({ upstream: `${host}:${port}` })
+    const { host, port } = firstServer(ctx.connectString)
+    const remote = flagString(ctx.flags, 'proxy')
+    const proxy = remote === undefined ? await FaultProxy.start({ upstream: `${host}:${port}` }) : null
     try {
       const base = await totalWatches(host, port)
-      const client = await connectClient(ctx.client, proxy.address)
+      const client = await connectClient(ctx.client, remote ?? proxy!.address)
       // Built strings are ropes that get flattened (and shrink) once used as map keys; flatten them
       // now, so that change does not land between the two heap measurements.
       const paths: string[] = JSON.parse(JSON.stringify(Array.from({ length: count }, (_, i) => `${ctx.root}/rearm-${ctx.client}-${process.pid}/absent-${String(i).padStart(6, '0')}`)))
@@ -90,11 +86,12 @@ export const rearm: Workload = {
           resolve()
         })
       })
-      proxy.refuse(true)
-      proxy.cut()
-      const dropped = await pollWatches(host, port, (n) => n <= base, 10_000)
-      if (dropped.at === null) throw new Error(`the server still holds ${dropped.last - base} watches 10 s after the cut`)
-      proxy.refuse(false)
+      if (proxy !== null) await cutUntilDropped(proxy, host, port, base)
+      else {
+        process.stdout.write(`${ARMED_LINE}\n`)
+        const line = await stdinLine(30_000)
+        if (line !== REOPENED_LINE) throw new Error(`the orchestrator could not cut the connection: ${line}`)
+      }
 
       const m = await ctx.measure(async () => {
         await bounded(reconnected, 20_000, 'reconnection')
@@ -118,7 +115,7 @@ export const rearm: Workload = {
       await client.close()
       return figures
     } finally {
-      await proxy.close()
+      await proxy?.close()
     }
   },
 }

@@ -5,7 +5,7 @@
 import { scaled } from '../lib/args.js'
 import { type BenchClient, CLIENTS } from '../lib/clients.js'
 import { PAYLOAD, pipelined } from '../lib/measure.js'
-import { type Workload, runIfMain } from '../lib/workload.js'
+import { type Workload, runIfMain, serverFigures } from '../lib/workload.js'
 
 const WINDOW = 1_000
 
@@ -52,6 +52,8 @@ export const w3: Workload = {
       createCpuUsPerOp: creates.cpuUs / count,
       deleteCpuUsPerOp: deletes.cpuUs / count,
       serverCpuPct: creates.serverCpuPct,
+      ...serverFigures(count, creates, 'create'),
+      ...serverFigures(count, deletes, 'delete'),
     }
   },
 }

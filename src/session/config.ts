@@ -72,9 +72,24 @@ export const defaultSessionOptions: Omit<SessionOptions, 'hosts'> = {
 export const SET_WATCHES_MAX_LENGTH = 128 * 1024
 
 /**
- * While at least this many requests are on the wire unanswered, new requests are held back and go
- * out together once replies bring the count below it (or the batch grows large). The server stays
- * busy either way, and a few large writes cost far less CPU on both sides than many small ones.
- * With fewer requests in flight, a request goes out at the end of the current tick.
+ * While at least this many requests are on the wire unanswered, new requests may be held back and
+ * go out together (see {@link holdOutgoing}): a few large writes cost far less CPU on both sides
+ * than many small ones. With fewer requests in flight, a request goes out at the end of the current
+ * tick, so sequential latency is untouched.
  */
 export const HOLD_WHILE_UNANSWERED = 128
+
+/**
+ * Whether the outgoing batch of `held` requests waits for more replies, with `onWire` requests sent
+ * and unanswered. It waits only while the server still has more to work on than the batch holds.
+ *
+ * Measured reason (issue 14): the earlier rule held everything until fewer than 128 were unanswered.
+ * The server answers writes a group commit at a time, and traces of W3 showed one group of 170 to
+ * 340 replies taking the count from above 128 to 0 at once: the server then had nothing to read
+ * until the held batch arrived, and during a slow fsync (20 ms seen) it could not read ahead the
+ * requests the client was holding, so the next group commit shrank. Holding at most as many as are
+ * on the wire keeps the server supplied, and still sends a window of 1,000 reads in a few writes.
+ */
+export function holdOutgoing(onWire: number, held: number): boolean {
+  return onWire >= HOLD_WHILE_UNANSWERED && held < onWire
+}

@@ -20,7 +20,7 @@ import { Reader } from '../protocol/reader.js'
 import { WatcherEventCodec } from '../protocol/records.js'
 import { Credentials } from './auth.js'
 import type { Clock, TimerHandle } from './clock.js'
-import { HOLD_WHILE_UNANSWERED, SET_WATCHES_MAX_LENGTH, type SessionOptions } from './config.js'
+import { SET_WATCHES_MAX_LENGTH, type SessionOptions, holdOutgoing } from './config.js'
 import { Connection } from './connection.js'
 import { type HostAddress, HostList, formatHost } from './hosts.js'
 import { LocalExpiry } from './local-expiry.js'
@@ -281,7 +281,8 @@ export class Session extends EventEmitter {
     onChunkDone: (): void => {
       if (this.waiting.length > 0) this.pump()
     },
-    holdBatch: (conn: Connection): boolean => this.pending.length - conn.framesQueued >= HOLD_WHILE_UNANSWERED,
+    // Batching policy (issue 14): config.ts holdOutgoing says why it holds at most what is on the wire.
+    holdBatch: (conn: Connection): boolean => holdOutgoing(this.pending.length - conn.framesQueued, conn.framesQueued),
     onLost: (conn: Connection, reason: Error): void => {
       if (conn === this.conn) this.dropConnection(reason)
     },
