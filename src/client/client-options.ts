@@ -87,6 +87,6 @@ export function checkClientOptions(value: unknown): ClientOptions {
   checkLogger(options.logger, where)
   checkBoolean(options.followConfig, 'followConfig', where)
   checkFunction(options.lookup, 'lookup', where)
-  if (options.internals !== undefined) checkOptions(options.internals, ['clock', 'transport', 'random'], `${where}: internals`)
+  if (options.internals !== undefined) checkOptions(options.internals, ['clock', 'transport', 'random', 'log', 'maxInFlightBytes'], `${where}: internals`)
   return options
 }

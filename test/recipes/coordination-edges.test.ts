@@ -42,8 +42,10 @@ describe('coordination recipes at the edges', () => {
       new DoubleBarrier(zk, '/d', 2).enter(),
     ]
     for (let i = 0; i < 300 && (await holderClient.getChildren('/m')).children.length < 2; i++) await new Promise((r) => setTimeout(r, 10))
+    // Observe the waits before closing: they reject while close() is still delivering final events.
+    const settled = Promise.allSettled(waits)
     await zk.close()
-    for (const outcome of await Promise.allSettled(waits)) {
+    for (const outcome of await settled) {
       expect(outcome.status).toBe('rejected')
       expect((outcome as PromiseRejectedResult).reason).toMatchObject({ name: 'ClientClosedError' })
     }

@@ -86,7 +86,7 @@ describe('persistent watch with only a listener', () => {
     for (let i = 0; i < 2_000; i++) conn.notify(3, 3, '/p')
     await conn.request(1)
     while (heard.length < 2_000) await new Promise((resolve) => setImmediate(resolve))
-    expect((watch as unknown as { buffered: unknown[] }).buffered).toHaveLength(0)
+    expect((watch as unknown as { events: { size: number } }).events.size).toBe(0)
     const iterator = watch[Symbol.asyncIterator]()
     conn.notify(2, 3, '/p') // NodeDeleted: the first event after the iterator exists
     expect((await iterator.next()).value).toMatchObject({ type: 'NodeDeleted', path: '/p' })
