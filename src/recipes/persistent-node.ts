@@ -16,6 +16,7 @@ import type { StateChange } from '../session/state.js'
 import { backOff, clientClosedError, deferred, isRetryable, whenWritable } from './connection.js'
 import { createWithParents, type ParentMode } from './mkdirp.js'
 import { protectedCreate } from './protected-create.js'
+import { WorkFlag } from './work-flag.js'
 
 /** The modes a {@link PersistentNode} can have. */
 export type PersistentNodeMode = Exclude<CreateModeName, 'container'>
@@ -80,9 +81,8 @@ export class PersistentNode extends EventEmitter<PersistentNodeEvents> {
   private readonly stop = new AbortController()
   private started = false
   private closedFlag = false
-  private dirty = true
+  private readonly work = new WorkFlag()
   private dataDirty = false
-  private wake: (() => void) | undefined
   private readonly firstCreate = deferred<string>()
   private loop: Promise<void> | undefined
 
@@ -187,19 +187,16 @@ export class PersistentNode extends EventEmitter<PersistentNodeEvents> {
   }
 
   private kick(): void {
-    this.dirty = true
-    const wake = this.wake
-    this.wake = undefined
-    wake?.()
+    this.work.set()
   }
 
   private async run(): Promise<void> {
     for (let attempt = 0; !this.closedFlag; ) {
-      if (!this.dirty) {
-        await new Promise<void>((resolve) => (this.wake = resolve))
+      if (!this.work.isSet) {
+        await this.work.park()
         continue
       }
-      this.dirty = false
+      this.work.clear()
       try {
         await whenWritable(this.client, `PersistentNode ${this.basePath}`, this.stop.signal)
         await this.ensure()
@@ -212,7 +209,7 @@ export class PersistentNode extends EventEmitter<PersistentNodeEvents> {
           if (this.listenerCount('failed') > 0) this.emit('failed', error)
           break
         }
-        this.dirty = true
+        this.work.set()
         await backOff(this.client, attempt++, this.stop.signal).catch(() => {})
       }
     }
@@ -258,6 +255,6 @@ export class PersistentNode extends EventEmitter<PersistentNodeEvents> {
     if (this.closedFlag) return
     this.emit('created', created)
     this.firstCreate.resolve(created)
-    this.dirty = true // arm the watch on the new node
+    this.work.set() // arm the watch on the new node
   }
 }

@@ -14,6 +14,7 @@ import type { StateChange } from '../session/state.js'
 import { backOff, isRetryable, whenWritable } from './connection.js'
 import { createWithParents, mkdirp } from './mkdirp.js'
 import { decodeQueueItems, encodeQueueItems, type QueueSerializer, bufferSerializer } from './queue-format.js'
+import { WorkFlag } from './work-flag.js'
 
 export { decodeQueueItems, encodeQueueItems, bufferSerializer, stringSerializer, jsonSerializer, type QueueSerializer } from './queue-format.js'
 
@@ -74,8 +75,7 @@ export class DistributedQueue<T = Buffer> extends EventEmitter<DistributedQueueE
   /** Items another consumer has locked: skipped until its lock node goes. */
   private readonly blocked = new Set<string>()
   private closedFlag = false
-  private dirty = true
-  private wake: (() => void) | undefined
+  private readonly work = new WorkFlag()
   private loop: Promise<void> | undefined
   private readonly stop = new AbortController()
   private readonly running = new Set<Promise<void>>()
@@ -163,25 +163,22 @@ export class DistributedQueue<T = Buffer> extends EventEmitter<DistributedQueueE
   }
 
   private kick(): void {
-    this.dirty = true
-    const wake = this.wake
-    this.wake = undefined
-    wake?.()
+    this.work.set()
   }
 
   private async run(): Promise<void> {
     for (let attempt = 0; !this.closedFlag; ) {
-      if (!this.dirty || this.inProgress.size >= this.concurrency) {
-        await new Promise<void>((resolve) => (this.wake = resolve))
+      if (!this.work.isSet || this.inProgress.size >= this.concurrency) {
+        await this.work.park()
         continue
       }
-      this.dirty = false
+      this.work.clear()
       try {
         await whenWritable(this.client, `DistributedQueue ${this.path}`, this.stop.signal)
         const { children } = await this.client.getChildren(this.path, { watcher: this.watcher })
         for (const name of children.filter((c) => c.startsWith(QUEUE_PREFIX)).sort()) {
           if (this.closedFlag || this.inProgress.size >= this.concurrency) {
-            this.dirty = true // more items than slots: list again when one frees up
+            this.work.set() // more items than slots: list again when one frees up
             break
           }
           if (this.inProgress.has(name) || this.bad.has(name) || this.blocked.has(name)) continue
@@ -196,7 +193,7 @@ export class DistributedQueue<T = Buffer> extends EventEmitter<DistributedQueueE
         attempt = 0
       } catch (error) {
         if (this.closedFlag || !isRetryable(error) || this.client.state === 'closed') break
-        this.dirty = true
+        this.work.set()
         await backOff(this.client, attempt++, this.stop.signal).catch(() => {})
       }
     }

@@ -13,6 +13,7 @@ import { validatePath } from '../common/paths.js'
 import type { StateChange } from '../session/state.js'
 import type { Stat } from '../protocol/records.js'
 import { backOff, clientClosedError, isRetryable, whenReadable } from './connection.js'
+import { WorkFlag } from './work-flag.js'
 
 /** One value of a watched node. */
 export interface NodeSnapshot<T> {
@@ -75,8 +76,7 @@ export class NodeWatch<T = Buffer> extends EventEmitter<NodeWatchEvents<T>> impl
   private generation = 0
   private closedFlag = false
   private failure: unknown
-  private dirty = true
-  private wake: (() => void) | undefined
+  private readonly work = new WorkFlag()
   private readonly waiters = new Set<() => void>()
   private readonly done: Promise<void>
   /** Aborts the loop's waits and calls when the watch closes. */
@@ -171,10 +171,7 @@ export class NodeWatch<T = Buffer> extends EventEmitter<NodeWatchEvents<T>> impl
   private readonly onAbort = (): void => this.finish(undefined)
 
   private kick(): void {
-    this.dirty = true
-    const wake = this.wake
-    this.wake = undefined
-    wake?.()
+    this.work.set()
   }
 
   private finish(failure: unknown): void {
@@ -213,11 +210,11 @@ export class NodeWatch<T = Buffer> extends EventEmitter<NodeWatchEvents<T>> impl
 
   private async run(): Promise<void> {
     for (let attempt = 0; !this.closedFlag; ) {
-      if (!this.dirty) {
-        await new Promise<void>((resolve) => (this.wake = resolve))
+      if (!this.work.isSet) {
+        await this.work.park()
         continue
       }
-      this.dirty = false
+      this.work.clear()
       try {
         await whenReadable(this.client, `watchNode ${this.path}`, this.stop.signal)
         try {
@@ -227,7 +224,7 @@ export class NodeWatch<T = Buffer> extends EventEmitter<NodeWatchEvents<T>> impl
           if (!(error instanceof NoNodeError)) throw error
           // The data watch is left as an exists watch on a missing node (the Java client's rule).
           const stat = await this.client.exists(this.path, { watcher: this.watcher, signal: this.stop.signal })
-          if (stat !== null) this.dirty = true // created in between: read its data
+          if (stat !== null) this.work.set() // created in between: read its data
           else if (!this.closedFlag) this.publish(null, undefined)
         }
         attempt = 0
@@ -241,7 +238,7 @@ export class NodeWatch<T = Buffer> extends EventEmitter<NodeWatchEvents<T>> impl
           this.finish(error)
           break
         }
-        this.dirty = true
+        this.work.set()
         await backOff(this.client, attempt++, this.stop.signal).catch(() => {})
       }
     }
