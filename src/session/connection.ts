@@ -16,6 +16,9 @@ import { type Transport, readyEvent } from './transport.js'
 // [connect/TLS] names TLS and DNS failures (issue 10)
 import { type AttemptPhase, describeClose, describeSocketError } from './connect-errors.js'
 
+/** From this many bytes a batch is written from the writer's memory instead of a copy (see `writeBatch`). */
+const LARGE_BATCH_BYTES = 64 * 1024
+
 /** What a connection reports to its session. */
 export interface ConnectionHandler {
   /** TCP is up: time to write the ConnectRequest. */
@@ -46,7 +49,9 @@ export class Connection {
   /** The server, as `host:port`. */
   readonly address: string
   /** The outgoing batch: frames written here go out at the next flush. */
-  readonly out = new Writer(64 * 1024)
+  out = new Writer(64 * 1024)
+  /** A large batch's writer back from the socket, reused for the next large batch (see {@link flush}). */
+  private spare: Writer | null = null
   /** Requests written to {@link out} since the last flush; the session counts them in. */
   framesQueued = 0
   /** When bytes last arrived (clock time); undefined until some do. */
@@ -174,13 +179,35 @@ export class Connection {
     const socket = this.socket
     // Everything written after the handshake asks for a reply (requests, auth, pings).
     this.heartbeat.sent(this.established)
-    if (!socket.write(this.out.take()) && !this.blocked) {
+    if (!this.writeBatch(socket) && !this.blocked) {
       this.blocked = true
       socket.once('drain', () => {
         this.blocked = false
         if (!this.ended) this.handler.onDrain(this)
       })
     }
+  }
+
+  /**
+   * Writes the outgoing batch to the socket; false when the socket's buffer is full. A small batch
+   * is copied out and the writer reused at once. A large one is written from the writer's own
+   * memory: that writer goes with the bytes, a spare takes its place, and it becomes the spare
+   * again once the socket has handed the bytes to the kernel.
+   *
+   * Measured reason (bench `large`, 500 kB setData): copying a large batch into a fresh buffer
+   * cost about 1 ms per 500 kB here, nearly all of it first-touch page faults on the new memory
+   * (copying the data into the writer's reused memory took 21 µs), and halved the throughput.
+   */
+  private writeBatch(socket: Socket): boolean {
+    const out = this.out
+    if (out.length < LARGE_BATCH_BYTES) return socket.write(out.take())
+    this.out = this.spare ?? new Writer(64 * 1024)
+    this.spare = null
+    return socket.write(out.view(), () => {
+      // The bytes are with the kernel (or the socket is gone): the memory may be written again.
+      out.reset()
+      if (!this.ended) this.spare = out
+    })
   }
 
   /** Ends the connection without reporting it (the session is the one dropping it). Idempotent. */
