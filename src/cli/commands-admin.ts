@@ -83,11 +83,16 @@ const reconfig: Command = {
   },
 }
 
+/** zkwire's version, from the package.json above this file (src/cli/ or a chunk of the bundled dist/). */
 function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
-  } catch {
-    return 'unknown'
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    try {
+      const manifest = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string }
+      if (manifest.name === 'zkwire' && typeof manifest.version === 'string') return manifest.version
+    } catch {
+      // no package.json here: look one folder up
+    }
+    if (new URL('..', dir).href === dir.href) return 'unknown'
   }
 }
 
