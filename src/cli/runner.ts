@@ -13,6 +13,7 @@ import { aclCommands } from './commands-acl.js'
 import { adminCommands } from './commands-admin.js'
 import { dumpCommands } from './commands-dump.js'
 import { nodeCommands } from './commands-nodes.js'
+import { quotaCommands } from './commands-quota.js'
 import { RedoFailed, helpCommand, sessionCommands } from './commands-session.js'
 import { viewCommands } from './commands-views.js'
 import { watchCommands } from './commands-watch.js'
@@ -20,7 +21,7 @@ import { CliError, type CliSession } from './session.js'
 
 /** Every command of the shell, by name. */
 export const COMMANDS: ReadonlyMap<string, Command> = (() => {
-  const list: Command[] = [...nodeCommands, ...aclCommands, ...watchCommands, ...adminCommands, ...viewCommands, ...dumpCommands, ...sessionCommands]
+  const list: Command[] = [...nodeCommands, ...aclCommands, ...quotaCommands, ...watchCommands, ...adminCommands, ...viewCommands, ...dumpCommands, ...sessionCommands]
   list.push(helpCommand(() => list))
   return new Map(list.map((c) => [c.name, c]))
 })()

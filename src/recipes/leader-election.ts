@@ -11,20 +11,19 @@
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import type { ZooKeeperClient } from '../client/client.js'
-import { BadVersionError, InvalidArgumentError, NoNodeError } from '../common/errors.js'
+import { InvalidArgumentError } from '../common/errors.js'
 import type { WatchedEvent } from '../client/watch-event.js'
 import { validatePath } from '../common/paths.js'
 import type { StateChange } from '../session/state.js'
-import { backOff, clientClosedError, type Deferred, deferred, isRetryable, isWritable, retrying, sleep, whenWritable } from './connection.js'
-import { findProtectedNode, protectedCreate } from './protected-create.js'
-import type { Op, OpResult } from '../client/transaction.js'
-import type { CallOptions } from '../client/types.js'
-import { guardedMulti } from './locks/hold.js'
-import { basename, joinPath } from '../common/paths.js'
+import { backOff, clientClosedError, type Deferred, deferred, isRetryable, isWritable, sleep, whenWritable } from './connection.js'
+import { joinPath } from '../common/paths.js'
 import { checkBoolean, checkOptions, checkSignal, checkString } from '../common/check.js'
+import { type CandidateNode, deleteCandidate, joinLine, leaveLine, type Participant, readParticipants, sortCandidates } from './election-candidates.js'
+import { type Leadership, Term } from './election-term.js'
+import { PredecessorWatch } from './predecessor-watch.js'
 
-/** Curator LeaderLatch's `LOCK_NAME`: the part of a candidate's name before its sequence. */
-export const LATCH_PREFIX = 'latch-'
+export { LATCH_PREFIX, sortCandidates, type Participant } from './election-candidates.js'
+export type { Leadership } from './election-term.js'
 
 /** Options of {@link LeaderElection}. */
 export interface LeaderElectionOptions {
@@ -40,38 +39,6 @@ export interface LeaderElectionOptions {
   keepLeadershipWhileSuspended?: boolean
 }
 
-/** A term of leadership, as handed to the leader. */
-export interface Leadership {
-  /**
-   * Fencing token: the creation zxid (`czxid`) of the leader's node. Candidates lead in the order
-   * their nodes were created, so each new leader's token is larger than every earlier leader's.
-   * Send it with writes to other systems and have them refuse a token lower than one seen.
-   */
-  token: bigint
-  /** The leader's candidate node. */
-  path: string
-  /** The leader's participant id. */
-  participantId: string
-  /** Aborted when this term ends (resign, suspension, session loss, close). */
-  signal: AbortSignal
-  /**
-   * Commits `ops` in one multi with a check that the leader's node still exists unchanged, so the
-   * server refuses the writes of a deposed leader (see `isFencedError`). Resolves with the results
-   * of `ops`.
-   */
-  guard(ops: readonly Op[], options?: CallOptions): Promise<OpResult[]>
-}
-
-/** A candidate, as {@link LeaderElection.participants} lists them. */
-export interface Participant {
-  /** Its participant id (the node's data). */
-  id: string
-  /** Its candidate node. */
-  path: string
-  /** True for the first candidate, the leader. */
-  isLeader: boolean
-}
-
 /** Events of a {@link LeaderElection}. */
 export interface LeaderElectionEvents {
   /** This candidate became leader. */
@@ -82,13 +49,6 @@ export interface LeaderElectionEvents {
   watchTriggered: [event: WatchedEvent]
   /** A step failed for a reason other than the connection (e.g. no permission); it is retried. Emitted only if listened to. */
   error: [error: Error]
-}
-
-interface CandidateNode {
-  path: string
-  name: string
-  /** The session that owns it. */
-  session: bigint
 }
 
 /**
@@ -117,10 +77,10 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> implement
   private node: CandidateNode | null = null
   /** The UUID of a protected create in progress, to find its node if we stop in the middle. */
   private joiningId: string | null = null
-  private term: { leadership: Leadership; controller: AbortController } | null = null
+  private term: Term | null = null
   private readonly leaderWaiters = new Set<Deferred<Leadership>>()
   private resignRequests: Deferred<void>[] = []
-  private watched: string | null = null
+  private readonly predecessor: PredecessorWatch
   private watchCount = 0
   private epoch = 0
   private woken = false
@@ -129,8 +89,6 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> implement
   private closing: Promise<void> | null = null
   /** While suspended with keepLeadershipWhileSuspended: ends leadership at the servers' expiry bound. */
   private suspendTimer: NodeJS.Timeout | undefined
-  /** Watch removals in flight, by path: a new watch on the same path waits for them. */
-  private readonly unwatching = new Map<string, Promise<void>>()
 
   private readonly onState = (change: StateChange): void => {
     // Any state change invalidates what a look at the candidates in flight will conclude.
@@ -168,10 +126,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> implement
     if (event.type === 'None' || event.type.endsWith('WatchRemoved')) return
     this.watchCount++
     this.emit('watchTriggered', event)
-    if (event.path === this.watched) {
-      this.watched = null
-      this.wake()
-    }
+    if (this.predecessor.fired(event.path)) this.wake()
   }
 
   /**
@@ -194,6 +149,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> implement
     this.path = path
     this.participantId = options.id ?? ''
     this.keepWhileSuspended = options.keepLeadershipWhileSuspended ?? false
+    this.predecessor = new PredecessorWatch(client, this.onPredecessorEvent)
     this.joined.promise.catch(() => {})
   }
 
@@ -293,6 +249,11 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> implement
     return done.promise
   }
 
+  /** Leaves the election: `await using election = new LeaderElection(...)` closes it when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
   /**
    * Leaves the election: gives up leadership, and deletes this candidate's node so the next one
    * leads at once (rather than when this session ends). Waits for a connection to do so, unless
@@ -303,11 +264,6 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> implement
    * process.on('SIGTERM', () => void election.close().then(() => zk.close()))
    * ```
    */
-  /** Leaves the election: `await using election = new LeaderElection(...)` closes it when the scope ends. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close()
-  }
-
   close(): Promise<void> {
     if (this.closing !== null) return this.closing
     this.stepDown('the election was closed')
@@ -340,32 +296,8 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> implement
    * const [leader] = await LeaderElection.participants(zk, '/app/leader')
    * ```
    */
-  static async participants(client: ZooKeeperClient, path: string): Promise<Participant[]> {
-    let children: string[]
-    try {
-      children = (await client.getChildren(path)).children
-    } catch (error) {
-      if (error instanceof NoNodeError) return []
-      throw error
-    }
-    const names = sortCandidates(children)
-    const data = await Promise.all(
-      names.map((name) =>
-        client.getData(joinPath(path, name)).then(
-          (r) => r.data.toString('utf8'),
-          (error: unknown) => {
-            if (error instanceof NoNodeError) return null
-            throw error
-          },
-        ),
-      ),
-    )
-    const out: Participant[] = []
-    names.forEach((name, i) => {
-      const id = data[i]
-      if (id !== null && id !== undefined) out.push({ id, path: joinPath(path, name), isLeader: out.length === 0 })
-    })
-    return out
+  static participants(client: ZooKeeperClient, path: string): Promise<Participant[]> {
+    return readParticipants(client, path)
   }
 
   // ---------------------------------------------------------------- the driver
@@ -381,7 +313,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> implement
           // Made in a session that expired: the server deletes it when it reaps that session.
           // Deleting it now spares the candidates behind it the wait.
           this.node = null
-          await this.deleteQuietly(node.path)
+          await deleteCandidate(this.client, node.path)
         }
         if (this.node === null) await this.join()
         if (this.closing !== null) break
@@ -408,14 +340,8 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> implement
   private async join(): Promise<void> {
     const protectedId = randomUUID()
     this.joiningId = protectedId
-    const { path, stat } = await protectedCreate(this.client, joinPath(this.path, LATCH_PREFIX), this.participantId, {
-      mode: 'ephemeralSequential',
-      createParents: 'container',
-      protectedId,
-      signal: this.stopController.signal,
-    })
+    this.node = await joinLine(this.client, this.path, this.participantId, protectedId, this.stopController.signal)
     this.joiningId = null
-    this.node = { path, name: basename(path), session: stat.ephemeralOwner }
     this.joined.resolve()
   }
 
@@ -445,27 +371,13 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> implement
       }
       // The connection changed (or a resign came) while we looked: look again, not lead on old news.
       if (epoch !== this.epoch || !isWritable(this.client.state) || this.resignRequests.length > 0 || this.closing !== null) return false
-      this.unwatch()
+      this.predecessor.unwatch()
       this.becomeLeader(stat.czxid, node, stat.version)
       return true
     }
     this.stepDown('another candidate is first')
-    const predecessor = joinPath(this.path, candidates[index - 1]!)
-    if (this.watched !== predecessor) this.unwatch()
-    this.watched = predecessor
-    // A removal of an earlier watch on this path still in flight would remove the new one too.
-    await this.unwatching.get(predecessor)
-    try {
-      // getData, not exists: on a node already gone, exists would leave a watch for its creation,
-      // which never comes for a sequential name (Curator's LeaderLatch does the same).
-      await this.client.getData(predecessor, { watcher: this.onPredecessorEvent })
-    } catch (error) {
-      if (!(error instanceof NoNodeError)) throw error
-      // Gone before the watch was set: look again.
-      this.watched = null
-      return false
-    }
-    return true
+    // Gone before the watch was set: look again.
+    return this.predecessor.watch(joinPath(this.path, candidates[index - 1]!))
   }
 
   /** Deletes the leader's node (after stepping down in resign()), then joins again at the back. */
@@ -473,7 +385,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> implement
     const requests = this.resignRequests.splice(0)
     const node = this.node
     try {
-      if (node !== null) await this.deleteQuietly(node.path)
+      if (node !== null) await deleteCandidate(this.client, node.path)
     } catch (error) {
       this.resignRequests.unshift(...requests)
       throw error
@@ -488,67 +400,35 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> implement
     this.client.off('state', this.onState)
     clearTimeout(this.suspendTimer)
     this.suspendTimer = undefined
-    this.unwatch()
+    this.predecessor.unwatch()
     for (const r of this.resignRequests.splice(0)) r.resolve()
     const node = this.node
-    const joiningId = this.joiningId
     this.node = null
-    if (node === null && joiningId === null) return
-    const session = node?.session ?? this.client.sessionId
-    try {
-      await retrying(this.client, 'leader election close', async () => {
-        // In a new session the old node is gone (or going) with the old one.
-        if (this.client.sessionId !== session) return
-        if (node !== null) await this.deleteQuietly(node.path)
-        else {
-          const found = await findProtectedNode(this.client, this.path, joiningId!, { ephemeral: true })
-          if (found !== null) await this.deleteQuietly(found.path)
-        }
-      })
-    } catch {
-      // The client closed: the session, and the node with it, is gone.
-    }
+    await leaveLine(this.client, this.path, node, this.joiningId)
   }
 
   // ---------------------------------------------------------------- leadership
 
   private becomeLeader(token: bigint, node: CandidateNode, version: number): void {
     if (this.term !== null) return
-    const controller = new AbortController()
-    const guard = (ops: readonly Op[], options?: CallOptions): Promise<OpResult[]> => guardedMulti(this.client, node.path, version, ops, options)
-    const leadership: Leadership = { token, path: node.path, participantId: this.participantId, signal: controller.signal, guard }
-    this.term = { leadership, controller }
-    this.watchOwnNode(leadership)
-    for (const waiter of this.leaderWaiters) waiter.resolve(leadership)
-    this.leaderWaiters.clear()
-    this.emit('leader', leadership)
-  }
-
-  /** While leading, watches the leader's own node: deleted or changed by someone else, the term ends. */
-  private watchOwnNode(leadership: Leadership): void {
-    const end = (): void => {
-      if (this.term?.leadership !== leadership) return
+    const term = new Term(this.client, node.path, this.participantId, token, version)
+    this.term = term
+    // Deleted or changed by someone else, the leader's node no longer makes it leader.
+    term.watchOwnNode(() => {
+      if (this.term !== term) return
       this.stepDown('this candidate\'s node was deleted or changed by someone else')
       this.wake()
-    }
-    const watcher = (event: WatchedEvent): void => {
-      if (event.type === 'NodeDeleted' || event.type === 'NodeDataChanged') end()
-    }
-    this.client.exists(leadership.path, { watcher }).then(
-      (stat) => {
-        if (stat === null) end()
-      },
-      () => {
-        // No answer: the state change that explains it ends the term.
-      },
-    )
+    })
+    for (const waiter of this.leaderWaiters) waiter.resolve(term.leadership)
+    this.leaderWaiters.clear()
+    this.emit('leader', term.leadership)
   }
 
   private stepDown(reason: string): void {
     const term = this.term
     if (term === null) return
     this.term = null
-    term.controller.abort(new Error(`leadership ended: ${reason}`))
+    term.end(reason)
     this.emit('notLeader', { reason, token: term.leadership.token })
   }
 
@@ -577,46 +457,4 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> implement
       }
     })
   }
-
-  /** Drops the watch on a former predecessor, so it cannot fire for us later. */
-  private unwatch(): void {
-    const watched = this.watched
-    if (watched === null) return
-    this.watched = null
-    const removal = this.client.removeWatches(watched, 'data', { watcher: this.onPredecessorEvent, local: true }).catch(() => {})
-    const tracked = removal.finally(() => {
-      if (this.unwatching.get(watched) === tracked) this.unwatching.delete(watched)
-    })
-    this.unwatching.set(watched, tracked)
-  }
-
-  private async deleteQuietly(path: string): Promise<void> {
-    try {
-      await this.client.delete(path)
-    } catch (error) {
-      if (!(error instanceof NoNodeError || error instanceof BadVersionError)) throw error
-    }
-  }
-}
-
-/**
- * Candidates in line order, as Curator's `LockInternals.getSortedChildren` orders them: by what
- * follows the last `latch-` of the name (the sequence), or the whole name if it has none. Every
- * child counts, as in Curator, so Node and Java candidates always agree on who is first.
- *
- * @example
- * ```ts
- * sortCandidates(['_c_…-latch-0000000002', '_c_…-latch-0000000001']) // the …01 one first
- * ```
- */
-export function sortCandidates(children: readonly string[]): string[] {
-  const key = (name: string): string => {
-    const i = name.lastIndexOf(LATCH_PREFIX)
-    return i < 0 ? name : name.slice(i + LATCH_PREFIX.length)
-  }
-  return [...children].sort((a, b) => {
-    const ka = key(a)
-    const kb = key(b)
-    return ka < kb ? -1 : ka > kb ? 1 : a < b ? -1 : a > b ? 1 : 0
-  })
 }

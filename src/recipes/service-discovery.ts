@@ -20,9 +20,11 @@ import { DEFAULT_SERVICES_PATH } from './service-registry.js'
 import { basename, joinPath } from '../common/paths.js'
 import { AsyncQueue } from '../common/async-queue.js'
 import { checkOptions, checkSignal, checkString, describe } from '../common/check.js'
+import { type PickStrategy, randomPicker, roundRobinPicker } from './instance-pickers.js'
+import { sortById } from './service-query.js'
 
-/** How {@link ServiceDiscovery.pick} chooses: uniformly at random, or each in turn (Curator's two strategies). */
-export type PickStrategy = 'random' | 'roundRobin'
+export { type InstancePicker, type PickStrategy, randomPicker, roundRobinPicker } from './instance-pickers.js'
+export { listServices, queryInstances } from './service-query.js'
 
 /** Options of {@link ServiceDiscovery}. */
 export interface ServiceDiscoveryOptions {
@@ -386,108 +388,4 @@ export class ServiceDiscovery<P = unknown> extends EventEmitter<ServiceDiscovery
   private async removeWatch(path: string, type: 'data' | 'children', watcher: (event: WatchedEvent) => void): Promise<void> {
     await this.client.removeWatches(path, type, { watcher, local: true }).catch(() => {})
   }
-}
-
-/**
- * The names of the services registered under `basePath` (default `/services`).
- *
- * @example
- * ```ts
- * await listServices(zk) // ['api', 'billing']
- * ```
- */
-export async function listServices(client: ZooKeeperClient, basePath: string = DEFAULT_SERVICES_PATH): Promise<string[]> {
-  if (typeof basePath !== 'string') throw new InvalidArgumentError(`listServices: basePath must be a path string such as "/services", got ${describe(basePath)}`)
-  try {
-    return (await client.getChildren(basePath)).children.sort()
-  } catch (error) {
-    if (error instanceof NoNodeError) return []
-    throw error
-  }
-}
-
-/**
- * One read of a service's instances, without watching (nodes that are not instances are skipped).
- *
- * @example
- * ```ts
- * const instances = await queryInstances(zk, 'api')
- * ```
- */
-export async function queryInstances<P = unknown>(client: ZooKeeperClient, service: string, options: ServiceDiscoveryOptions = {}): Promise<ServiceInstance<P>[]> {
-  checkOptions(options, ['basePath'], 'queryInstances', { ':string': (v) => `pass { basePath: ${JSON.stringify(v)} }` })
-  checkString(service, 'service', 'queryInstances')
-  checkString(options.basePath, 'basePath', 'queryInstances')
-  const path = joinPath(options.basePath ?? DEFAULT_SERVICES_PATH, service)
-  let names: string[]
-  try {
-    names = (await client.getChildren(path)).children
-  } catch (error) {
-    if (error instanceof NoNodeError) return []
-    throw error
-  }
-  const read = await Promise.all(
-    names.map((name) =>
-      client.getData(joinPath(path, name)).then(
-        ({ data }) => {
-          try {
-            return parseServiceInstance<P>(data)
-          } catch {
-            return null
-          }
-        },
-        (error: unknown) => {
-          if (error instanceof NoNodeError) return null
-          throw error
-        },
-      ),
-    ),
-  )
-  return sortById(read.filter((i): i is ServiceInstance<P> => i !== null))
-}
-
-/** Chooses one instance from a list, or undefined from an empty one. */
-export type InstancePicker<P> = (instances: readonly ServiceInstance<P>[]) => ServiceInstance<P> | undefined
-
-/**
- * A picker that chooses uniformly at random among enabled instances (Curator's `RandomStrategy`).
- *
- * @example
- * ```ts
- * const pick = randomPicker(); pick(await queryInstances(zk, 'api'))
- * ```
- */
-export function randomPicker<P>(random: () => number = Math.random): InstancePicker<P> {
-  return (instances) => {
-    const usable = instances.filter(isEnabled)
-    return usable.length === 0 ? undefined : usable[Math.floor(random() * usable.length) % usable.length]
-  }
-}
-
-/**
- * A picker that takes enabled instances in turn (Curator's `RoundRobinStrategy`: a counter modulo
- * the current number of instances).
- *
- * @example
- * ```ts
- * const next = roundRobinPicker(); next(instances); next(instances)
- * ```
- */
-export function roundRobinPicker<P>(): InstancePicker<P> {
-  let counter = 0
-  return (instances) => {
-    const usable = instances.filter(isEnabled)
-    if (usable.length === 0) return undefined
-    const index = counter % usable.length
-    counter = (counter + 1) % Number.MAX_SAFE_INTEGER
-    return usable[index]
-  }
-}
-
-function isEnabled(instance: ServiceInstance<unknown>): boolean {
-  return instance.enabled !== false
-}
-
-function sortById<P>(instances: ServiceInstance<P>[]): ServiceInstance<P>[] {
-  return instances.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
 }

@@ -11,15 +11,13 @@
  */
 import { EventEmitter } from 'node:events'
 import type { ZooKeeperClient } from '../client/client.js'
-import { BadVersionError, InvalidArgumentError, NodeExistsError, NoNodeError } from '../common/errors.js'
+import { InvalidArgumentError } from '../common/errors.js'
 import { validatePath } from '../common/paths.js'
 import type { StateChange } from '../session/state.js'
 import type { WatchedEvent } from '../client/watch-event.js'
 import { backOff, clientClosedError, deferred, type Deferred, isRetryable, isWritable, whenWritable } from './connection.js'
-import { createWithParents } from './mkdirp.js'
-import { protectedCreate } from './protected-create.js'
-import { type ServiceInstance, type ServiceInstanceInput, serializeServiceInstance, serviceInstance } from './service-instance.js'
-import { joinPath } from '../common/paths.js'
+import { type ServiceInstance, type ServiceInstanceInput, serviceInstance } from './service-instance.js'
+import { InstanceNodes, type Registration } from './registry-nodes.js'
 import { checkOptions, checkString, describe } from '../common/check.js'
 
 /** Where Curator-compatible services live unless told otherwise. Curator itself has no default: use the Java side's `basePath`. */
@@ -53,19 +51,6 @@ type Operation<P> =
   | { kind: 'put'; key: string; instance: ServiceInstance<P>; done: Deferred<ServiceInstance<P>> }
   | { kind: 'remove'; key: string; name: string; id: string; done: Deferred<void> }
 
-/** What ZooKeeper holds for one instance, as far as this registry knows. */
-interface Registration<P> {
-  instance: ServiceInstance<P>
-  path: string
-  /** Session owning the ephemeral node (0n for persistent nodes). */
-  session: bigint
-  /** Someone else deleted the node while this registration stood: it is to be made again. */
-  deleted?: boolean
-}
-
-/** Claiming a node held by another session deletes it first; give up if that keeps failing. */
-const MAX_CLAIM_ROUNDS = 10
-
 /**
  * Registers this process's service instances and keeps them registered.
  *
@@ -98,6 +83,7 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
   /** What the caller asked for, counting queued operations. */
   private readonly requested = new Map<string, ServiceInstance<P>>()
   private readonly queue: Operation<P>[] = []
+  private readonly nodes: InstanceNodes<P>
   private running = false
   private closing: Promise<void> | null = null
   private readonly onState = (change: StateChange): void => {
@@ -126,6 +112,7 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
     this.basePath = options.basePath ?? DEFAULT_SERVICES_PATH
     validatePath(this.basePath, 'basePath')
     this.client = client
+    this.nodes = new InstanceNodes<P>(client, this.basePath, this.onNodeEvent)
     client.on('state', this.onState)
   }
 
@@ -214,6 +201,11 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
     return this.queue.length
   }
 
+  /** Closes the registry: `await using registry = new ServiceRegistry(zk)` unregisters when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
   /**
    * Unregisters every instance (deleting their nodes, persistent ones too, as Curator does) and
    * stops. If the client closes first, the ephemeral nodes are gone with its session anyway.
@@ -223,11 +215,6 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
    * process.on('SIGTERM', () => void registry.close().then(() => zk.close()))
    * ```
    */
-  /** Closes the registry: `await using registry = new ServiceRegistry(zk)` unregisters when the scope ends. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close()
-  }
-
   close(): Promise<void> {
     if (this.closing !== null) return this.closing
     // Operations already queued run first (in order), then every remaining instance is removed.
@@ -302,7 +289,7 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
   private async runOperation(op: Operation<P>): Promise<void> {
     try {
       if (op.kind === 'put') {
-        const registration = await this.put(op.instance)
+        const registration = await this.nodes.put(op.instance, this.applied.get(op.key))
         this.applied.set(op.key, registration)
         await this.watchNode(registration)
         this.queue.shift()
@@ -338,7 +325,7 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
   private async restore(key: string): Promise<void> {
     const registration = this.applied.get(key)!
     try {
-      const restored = await this.put(registration.instance)
+      const restored = await this.nodes.put(registration.instance, registration)
       this.applied.set(key, restored)
       await this.watchNode(restored)
       this.emit('registered', restored.instance, { path: restored.path, restored: true })
@@ -352,65 +339,12 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
 
   // ---------------------------------------------------------------- steps (each safe to repeat)
 
-  /** Makes ZooKeeper hold `instance`: its node exists, in this session if ephemeral, with its data. */
-  private async put(instance: ServiceInstance<P>): Promise<Registration<P>> {
-    const key = keyOf(instance.name, instance.id)
-    const current = this.applied.get(key)
-    const data = serializeServiceInstance(instance)
-    const sessionId = this.client.sessionId
-    const ephemeral = instance.serviceType === 'DYNAMIC' || instance.serviceType === 'DYNAMIC_SEQUENTIAL'
-    if (current !== undefined && (!ephemeral || current.session === sessionId)) {
-      // Already made (in this session): only the data changes.
-      try {
-        const stat = await this.client.setData(current.path, data)
-        return { instance, path: current.path, session: stat.ephemeralOwner }
-      } catch (error) {
-        if (!(error instanceof NoNodeError)) throw error
-      }
-    }
-    if (instance.serviceType === 'DYNAMIC_SEQUENTIAL') {
-      // The old sequential node (of an expired session) would go with that session, but only once
-      // the server reaps it; until then discovery would list the instance twice.
-      if (current !== undefined) await this.deleteQuietly(current.path)
-      // Protected: a create whose reply is lost is found again, never made twice.
-      const { path, stat } = await protectedCreate(this.client, this.instancePath(instance.name, instance.id), data, { mode: 'ephemeralSequential', createParents: 'container' })
-      return { instance, path, session: stat.ephemeralOwner }
-    }
-    const path = this.instancePath(instance.name, instance.id)
-    const mode = ephemeral ? 'ephemeral' : 'persistent'
-    for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
-      try {
-        const { stat } = await createWithParents(this.client, path, data, { mode, parents: 'container' })
-        return { instance, path, session: stat.ephemeralOwner }
-      } catch (error) {
-        if (!(error instanceof NodeExistsError)) throw error
-      }
-      const stat = await this.client.exists(path)
-      if (stat === null) continue
-      if (!ephemeral || stat.ephemeralOwner === this.client.sessionId) {
-        // Our own node (an earlier create whose reply was lost), or a persistent one: new data.
-        try {
-          const updated = await this.client.setData(path, data, { version: stat.version })
-          return { instance, path, session: updated.ephemeralOwner }
-        } catch (error) {
-          if (!(error instanceof NoNodeError || error instanceof BadVersionError)) throw error
-          continue
-        }
-      }
-      // Held by another session: ours before an expiry the server has not processed yet, or
-      // another process with the same id. Adopting it would lose the registration when that
-      // session ends, so delete and create again (as Curator does, which also fires watches).
-      await this.deleteQuietly(path, stat.version)
-    }
-    throw new NodeExistsError({ path, operation: 'register', message: `${path} keeps being re-created by another session; is another process registering instance id ${instance.id}?` })
-  }
-
   /**
    * Watches a node just made (one watcher for all, as the client keeps one per function); a node
    * already gone again is restored at once.
    */
   private async watchNode(registration: Registration<P>): Promise<void> {
-    if ((await this.client.exists(registration.path, { watcher: this.onNodeEvent })) === null) {
+    if (!(await this.nodes.watch(registration.path))) {
       registration.deleted = true
       this.kick()
     }
@@ -419,25 +353,10 @@ export class ServiceRegistry<P = unknown> extends EventEmitter<ServiceRegistryEv
   /** Deletes the instance's node if there is one; returns its path, or null if there was none. */
   private async remove(key: string, name: string, id: string): Promise<string | null> {
     const current = this.applied.get(key)
-    const path = current?.path ?? this.instancePath(name, id)
-    const existed = await this.deleteQuietly(path)
+    const path = current?.path ?? this.nodes.pathOf(name, id)
+    const existed = await this.nodes.deleteQuietly(path)
     this.applied.delete(key)
     return existed || current !== undefined ? path : null
-  }
-
-  /** Deletes a node; true if it was there. NoNode (and a changed version) are not errors here. */
-  private async deleteQuietly(path: string, version?: number): Promise<boolean> {
-    try {
-      await this.client.delete(path, { version })
-      return true
-    } catch (error) {
-      if (error instanceof NoNodeError || error instanceof BadVersionError) return false
-      throw error
-    }
-  }
-
-  private instancePath(service: string, id: string): string {
-    return joinPath(joinPath(this.basePath, service), id)
   }
 
   private assertOpen(what: string): void {
