@@ -11,6 +11,7 @@
  * So close() settles within 2 × closeBound plus the SASL exchange, which is itself bounded by the
  * read timeout. If no server is reachable, the session stays on the servers until it expires.
  */
+import type { Clock } from './clock.js'
 import type { Connection } from './connection.js'
 
 /** The longest wait of each phase of close(), from the negotiated session timeout. */
@@ -52,4 +53,33 @@ export async function closeSession(session: Closable): Promise<void> {
   session.shutDown()
   // close() resolves once every watch has had its final event.
   await session.delivered()
+}
+
+/**
+ * close() waiting, during an outage, for a connection to end the session on: woken when one is
+ * primed, or when waiting is pointless (no session left, or the client shut down).
+ */
+export class ReachWaiters {
+  private readonly waiters: (() => void)[] = []
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Resolves with `result()` once {@link wake} is called, or after `ms`. */
+  wait(ms: number, result: () => Connection | null): Promise<Connection | null> {
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(() => done(), ms)
+      const done = (): void => {
+        this.clock.clearTimeout(timer)
+        const i = this.waiters.indexOf(done)
+        if (i !== -1) this.waiters.splice(i, 1)
+        resolve(result())
+      }
+      this.waiters.push(done)
+    })
+  }
+
+  /** Wakes every waiter. */
+  wake(): void {
+    for (const wake of this.waiters.splice(0)) wake()
+  }
 }

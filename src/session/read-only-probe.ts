@@ -143,6 +143,35 @@ export class ReadOnlyProbe {
   }
 }
 
+/**
+ * The session's search for a read-write server while connected to a read-only one: at most one
+ * {@link ReadOnlyProbe} at a time, for the connection it was started on.
+ */
+export class ReadWriteSearch {
+  private probe: ReadOnlyProbe | null = null
+
+  constructor(private readonly settings: ReadOnlyProbeSettings) {}
+
+  /**
+   * Probes every host of `hosts` but `current`, ending any search under way; `found` is called
+   * once with the first read-write one, unless {@link stop} comes first.
+   */
+  start(hosts: readonly HostAddress[], current: string, found: (host: HostAddress) => void): void {
+    this.stop()
+    const probe = new ReadOnlyProbe(otherHosts(hosts, current), this.settings, (host) => {
+      if (this.probe === probe) found(host)
+    })
+    this.probe = probe
+    probe.start()
+  }
+
+  /** Ends the search (the connection ended, or the client is closing). */
+  stop(): void {
+    this.probe?.stop()
+    this.probe = null
+  }
+}
+
 /** `host:port` of every host in `hosts` but `current` (an address as {@link formatHost} writes it). */
 export function otherHosts(hosts: readonly HostAddress[], current: string): HostAddress[] {
   return hosts.filter((h) => formatHost(h) !== current)

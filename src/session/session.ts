@@ -4,33 +4,34 @@
  * watch registry and the last zxid seen; everything that changes them happens here, in the order
  * bytes arrive, and replies and events reach the application in that order ({@link OrderedDelivery}).
  * Each connection's socket, framing and heartbeat live in a {@link Connection}; the SASL gate in
- * {@link SaslGate}; the close protocol in close-protocol.ts; backoff and the record of failed
- * attempts in attempts.ts.
+ * {@link SaslGate}; the handshake in handshake.ts; priming a connection (credentials, SetWatches)
+ * in prime.ts; notifications in notifications.ts; the close protocol in close-protocol.ts; backoff
+ * and the record of failed attempts in attempts.ts.
  */
 import { EventEmitter } from 'node:events'
 import { ClientClosedError, ConnectionLossError, InvalidArgumentError, ProtocolError, SessionExpiredError } from '../common/errors.js'
 import type { Codec } from '../protocol/codec.js'
-import { ConnectRequestCodec, ConnectResponseCodec } from '../protocol/connect.js'
-import { EventType, KeeperState, OpCode, SESSION_PASSWORD_LENGTH, Xid } from '../protocol/constants.js'
+import { KeeperState, OpCode, SESSION_PASSWORD_LENGTH, Xid } from '../protocol/constants.js'
 import { AttemptLog, Backoff } from './attempts.js'
-import { type Closable, closeSession } from './close-protocol.js'
+import { type Closable, ReachWaiters, closeSession } from './close-protocol.js'
 import { OrderedDelivery } from './delivery.js'
 import { SaslGate } from './sasl-gate.js'
 import { Reader } from '../protocol/reader.js'
-import { WatcherEventCodec } from '../protocol/records.js'
 import { Credentials } from './auth.js'
 import type { Clock, TimerHandle } from './clock.js'
-import { SET_WATCHES_MAX_LENGTH, type SessionOptions, holdOutgoing } from './config.js'
+import { type SessionOptions, holdOutgoing } from './config.js'
 import { Connection } from './connection.js'
+import { openedReason, openedState, readConnectResponse, writeConnectRequest } from './handshake.js'
 import { type HostAddress, HostList, formatHost } from './hosts.js'
 import { LocalExpiry } from './local-expiry.js'
 import { InFlight } from './in-flight.js'
+import { deliverNotification, endWatches } from './notifications.js'
+import { Primer, rearmsWatches } from './prime.js'
 import { WaitingRequests } from './waiting.js'
-import { ReadOnlyProbe, otherHosts } from './read-only-probe.js'
-import { rearmWatches } from './rearm.js'
+import { ReadWriteSearch } from './read-only-probe.js'
 import { Request, type RequestContext } from './request.js'
 import { type ConnectionState, type StateChange, type WireState, canTransition } from './state.js'
-import { type RawWatchEvent, WatchRegistry } from './watches.js'
+import { WatchRegistry } from './watches.js'
 
 export { SET_WATCHES_MAX_LENGTH, type SessionOptions, defaultSessionOptions } from './config.js'
 export type { RequestContext, WatchRegistration } from './request.js'
@@ -68,7 +69,9 @@ export class Session extends EventEmitter {
   /** close() was called: no state events but `closed`, and no new session is started. */
   private closeRequested = false
   /** close() waiting for a usable connection (see close-protocol.ts). */
-  private readonly reachWaiters: (() => void)[] = []
+  private readonly reachWaiters: ReachWaiters
+  /** Writes credentials and SetWatches first on each connection. */
+  private readonly primer: Primer
   private wire: WireState = 'connecting'
   private appState: ConnectionState | 'initial' = 'initial'
   private closing = false
@@ -85,7 +88,7 @@ export class Session extends EventEmitter {
    */
   private seenRwServerBefore: boolean
   /** The search for a read-write server while connected to a read-only one. */
-  private readOnlyProbe: ReadOnlyProbe | null = null
+  private readonly readWriteSearch: ReadWriteSearch
 
   /** Current session id; 0n before the first handshake and after an expiry. */
   sessionId = 0n
@@ -129,6 +132,9 @@ export class Session extends EventEmitter {
       failed: (calls, waitedMs) => this.options.log.warn('calls failed: no server usable', { calls, waitedMs, cause: this.attempts.lastCause ?? undefined }),
     })
     this.saslGate = options.sasl === undefined ? null : new SaslGate(options.sasl, this.saslHost, options.log)
+    this.reachWaiters = new ReachWaiters(this.clock)
+    this.primer = new Primer(this.credentials, this.watches, options.log, (req, conn) => this.send(req, conn))
+    this.readWriteSearch = new ReadWriteSearch({ transport: options.transport, clock: this.clock })
   }
 
   /**
@@ -257,7 +263,7 @@ export class Session extends EventEmitter {
   private connectNext(): void {
     if (this.closing || this.wire === 'closed') return
     // Closing while no session is left: nothing to end on a server, and no new session to start.
-    if (this.closeRequested && this.requestedSessionId() === 0n) return this.notifyReachWaiters()
+    if (this.closeRequested && this.requestedSessionId() === 0n) return this.reachWaiters.wake()
     const host = this.hostList.next()
     this.currentHost = host // [connect/server-list]
     this.credentials.connectionEnded()
@@ -270,7 +276,10 @@ export class Session extends EventEmitter {
   }
 
   private readonly connectionHandler = {
-    onOpen: (conn: Connection): void => this.writeConnectRequest(conn),
+    onOpen: (conn: Connection): void => {
+      const request = { protocolVersion: 0, lastZxidSeen: this.lastZxid, timeOut: this.options.sessionTimeout, sessionId: this.requestedSessionId(), passwd: this.sessionPassword, readOnly: this.options.canBeReadOnly }
+      writeConnectRequest(conn, request, this.clock.now())
+    },
     onFrame: (conn: Connection, buf: Buffer, start: number, end: number): void => {
       if (conn.isEstablished) this.onFrame(conn, buf, start, end)
       else this.onConnectResponse(conn, buf.subarray(start, end))
@@ -288,24 +297,6 @@ export class Session extends EventEmitter {
     },
   }
 
-  private writeConnectRequest(conn: Connection): void {
-    const w = conn.out
-    const start = w.beginFrame()
-    ConnectRequestCodec.encode(w, {
-      protocolVersion: 0,
-      lastZxidSeen: this.lastZxid,
-      timeOut: this.options.sessionTimeout,
-      sessionId: this.requestedSessionId(),
-      passwd: this.sessionPassword,
-      readOnly: this.options.canBeReadOnly,
-    })
-    w.endFrame(start)
-    // Nothing else is written until the ConnectResponse arrives (ClientCnxnSocketNIO.doIO).
-    conn.flush()
-    // Answered by the ConnectResponse: the server renews the session no earlier than now.
-    conn.lastAnsweredSentAt = this.clock.now()
-  }
-
   /** The session id a ConnectRequest asks to resume: 0n (a new session) until a read-write server was seen. */
   private requestedSessionId(): bigint {
     return this.seenRwServerBefore ? this.sessionId : 0n
@@ -318,7 +309,7 @@ export class Session extends EventEmitter {
     const zxidLow = r.uint()
     const err = r.int()
     if (xid === Xid.notification) {
-      this.onNotification(r, zxidHigh, zxidLow)
+      deliverNotification(r, zxidHigh, zxidLow, this.watches, this.delivery)
       return
     }
     if (xid === Xid.ping) {
@@ -355,21 +346,17 @@ export class Session extends EventEmitter {
     return this.pending.length > 0 || this.credentials.unanswered > 0 || conn.pingsSentAt.length > 0
   }
 
+  /** Applies the handshake's answer (handshake.ts): the session is resumed, replaced, or gone. */
   private onConnectResponse(conn: Connection, frame: Buffer): void {
-    const response = ConnectResponseCodec.decode(new Reader(frame))
-    if (response.timeOut <= 0) {
-      // The server no longer knows the session: it expired (ZooKeeperServer.finishSessionInit).
-      this.dropConnection(new SessionExpiredError({ message: `session 0x${this.sessionId.toString(16)} has expired (server ${conn.address} refused to resume it); its ephemeral nodes and watches are gone` }), true)
-      return
-    }
-    // A request for a new session (sessionId 0, sent until a read-write server was seen) that
-    // gets one is no expiry: the read-only server's local session was never resumable.
     const requested = this.requestedSessionId()
-    if (requested !== 0n && response.sessionId !== this.sessionId) {
-      this.expire(`the server gave a new session 0x${response.sessionId.toString(16)} instead of resuming 0x${this.sessionId.toString(16)}`)
+    const handshake = readConnectResponse(frame, this.sessionId, requested, conn.address)
+    if (handshake.kind === 'expired') return this.dropConnection(handshake.error, true)
+    if (handshake.kind === 'replaced') {
+      this.expire(handshake.reason)
       // Without renewal the expiry closed the client; the new session is not ours to use.
       if (this.closing) return
     }
+    const { response } = handshake
     const newSession = this.sessionId !== response.sessionId
     this.sessionId = response.sessionId
     this.sessionPassword = response.passwd
@@ -382,73 +369,35 @@ export class Session extends EventEmitter {
     this.wire = response.readOnly ? 'connectedReadOnly' : 'connected'
     conn.establish(this.negotiatedTimeout)
     this.waiting.disarm()
-    // Watches set through a read-only server's local session carry over to the next one, as in ClientCnxn.
-    this.rearmOnPrime = !newSession || requested === 0n
+    this.primer.rearm = rearmsWatches(newSession, requested)
     // With SASL, nothing else goes out until the exchange completes (ClientCnxn tunnelAuthInProgress).
     if (this.saslGate !== null) this.saslGate.start(conn)
     else this.prime(conn)
     this.options.log.info(`${newSession ? 'new session' : 'session resumed'}`, { server: conn.address, sessionId: this.sessionId, timeoutMs: this.negotiatedTimeout, readOnly: response.readOnly })
-    const next: ConnectionState = response.readOnly ? 'readOnly' : this.appState === 'initial' ? 'connected' : 'reconnected'
-    this.transition(next, newSession, `${newSession ? 'new session' : 'resumed session'} 0x${this.sessionId.toString(16)} on ${conn.address}, timeout ${this.negotiatedTimeout} ms`)
+    this.transition(openedState(response.readOnly, this.appState), newSession, openedReason(newSession, this.sessionId, conn.address, this.negotiatedTimeout))
     if (response.readOnly && conn === this.conn && !this.closing) this.startReadOnlyProbe(conn)
   }
 
-  /** Whether the connection being primed re-arms the registry's watches (decided at the handshake). */
-  private rearmOnPrime = false
-
   /**
    * Opens an established connection to requests, in primeConnection's order: credentials, then
-   * SetWatches, then the queued requests.
+   * SetWatches (prime.ts), then the queued requests.
    */
   private prime(conn: Connection): void {
     this.primed = conn
-    this.credentials.writeAll(conn.out)
-    if (this.rearmOnPrime && this.watches.size > 0) {
-      const packets = rearmWatches(this.watches, this.lastZxid, SET_WATCHES_MAX_LENGTH, (opcode, codec, body) => {
-        // A failed re-arm shows up as a dropped connection, which re-arms again; nothing to report.
-        const req = new Request(opcode, codec, body, null, { operation: 'setWatches' })
-        req.promise.catch(noop)
-        this.send(req, conn)
-      })
-      this.options.log.debug('re-arming watches', { server: conn.address, watches: this.watches.size, packets, relativeZxid: this.lastZxid })
-    }
+    this.primer.prime(conn, this.lastZxid)
     this.pump()
     conn.scheduleFlush()
-    this.notifyReachWaiters()
+    this.reachWaiters.wake()
   }
 
   /** While connected read-only, asks the other servers `isro` and moves to the first read-write one. */
   private startReadOnlyProbe(conn: Connection): void {
-    this.stopReadOnlyProbe()
-    const settings = { transport: this.options.transport, clock: this.clock }
     // [connect/server-list] the current list, which updateServerList may have changed
-    const probe = new ReadOnlyProbe(otherHosts(this.hostList.list, conn.address), settings, (host) => {
-      if (this.readOnlyProbe !== probe || conn !== this.conn || this.closing) return
+    this.readWriteSearch.start(this.hostList.list, conn.address, (host) => {
+      if (conn !== this.conn || this.closing) return
       this.hostList.prefer(host)
       this.dropConnection(new ConnectionLossError({ message: `leaving read-only server ${conn.address}: ${formatHost(host)} serves reads and writes` }))
     })
-    this.readOnlyProbe = probe
-    probe.start()
-  }
-
-  private stopReadOnlyProbe(): void {
-    this.readOnlyProbe?.stop()
-    this.readOnlyProbe = null
-  }
-
-  private onNotification(r: Reader, zxidHigh: number, zxidLow: number): void {
-    const event = WatcherEventCodec.decode(r)
-    const path = event.path ?? ''
-    const watchers = this.watches.trigger(event.type, path)
-    // Where a recursive watch stands in for a node's NodeChildrenChanged (see WatchRegistry.derived).
-    const derived = this.watches.derived(event.type, path)
-    if (watchers.length === 0 && derived === null) return
-    const raw: RawWatchEvent = { type: event.type, state: event.state, path }
-    // 3.9 servers (ZOOKEEPER-4655) put the triggering transaction's zxid in the header; older ones,
-    // and events a reconnect's SetWatches produces, send -1. A notification never moves lastZxid.
-    if (zxidHigh > 0 || (zxidHigh === 0 && zxidLow > 0)) raw.zxid = (BigInt(zxidHigh) << 32n) | BigInt(zxidLow)
-    this.delivery.event(watchers, raw)
-    if (derived !== null) this.delivery.event(derived.watchers, { ...raw, type: EventType.NodeChildrenChanged, path: derived.path })
   }
 
   /**
@@ -456,7 +405,7 @@ export class Session extends EventEmitter {
    * lives on: the next server is tried, unless the session has expired or the client is closing.
    */
   private dropConnection(reason: Error, sessionExpired = false): void {
-    this.stopReadOnlyProbe()
+    this.readWriteSearch.stop()
     const conn = this.conn
     if (conn === null) return
     this.conn = null
@@ -465,7 +414,7 @@ export class Session extends EventEmitter {
     this.expiry.heard(conn.lastReceivedAt)
     const wasConnected = conn.isEstablished
     this.wire = this.closing ? 'closed' : 'connecting'
-    this.failPending(reason)
+    this.pending.failAll(reason)
     this.credentials.connectionEnded() // stored credentials are replayed on the next connection
     if (this.closing) return
     this.attempts.failed(reason)
@@ -516,10 +465,6 @@ export class Session extends EventEmitter {
     return move
   }
 
-  private failPending(reason: Error): void {
-    this.pending.failAll(reason)
-  }
-
   private scheduleReconnect(delay = this.backoff.next()): void {
     if (this.closing || this.wire === 'closed' || this.reconnectTimer !== undefined) return
     this.reconnectTimer = this.clock.setTimeout(() => {
@@ -552,18 +497,13 @@ export class Session extends EventEmitter {
     this.sessionId = 0n
     this.sessionPassword = ZERO_PASSWORD
     this.options.log.warn('session expired', { sessionId: id, reason })
-    this.failPending(error)
+    this.pending.failAll(error)
     for (const req of this.waiting.drain()) req.settle(error, true)
-    this.endWatches(KeeperState.Expired)
-    this.notifyReachWaiters()
+    endWatches(this.watches, this.delivery, KeeperState.Expired)
+    this.reachWaiters.wake()
     if (!this.options.renewExpiredSession) this.closing = true // decided before listeners run
     this.transition('lost', false, reason)
     if (!this.options.renewExpiredSession) this.shutDown(error, 'session expired')
-  }
-
-  /** Gives every watch its final event, after the events and replies delivered before it. */
-  private endWatches(state: number): void {
-    for (const [watcher, path] of this.watches.drain()) this.delivery.event([watcher], { type: EventType.None, state, path })
   }
 
   private transition(to: ConnectionState, newSession: boolean, reason: string, serverExpiresInMs?: number): void {
@@ -595,10 +535,6 @@ export class Session extends EventEmitter {
     return this.closedPromise
   }
 
-  private notifyReachWaiters(): void {
-    for (const wake of this.reachWaiters.splice(0)) wake()
-  }
-
   /** The close protocol's view of the session. */
   private readonly closable: Closable = {
     saslSettled: () => this.saslGate?.settled() ?? Promise.resolve(),
@@ -615,16 +551,7 @@ export class Session extends EventEmitter {
         this.reconnectTimer = undefined
         this.connectNext()
       }
-      return new Promise((resolve) => {
-        const timer = this.clock.setTimeout(() => done(), ms)
-        const done = (): void => {
-          this.clock.clearTimeout(timer)
-          const i = this.reachWaiters.indexOf(done)
-          if (i !== -1) this.reachWaiters.splice(i, 1)
-          resolve(this.sendable())
-        }
-        this.reachWaiters.push(done)
-      })
+      return this.reachWaiters.wait(ms, () => this.sendable())
     },
     sendCloseSession: async (conn, ms) => {
       // Everything asked for before close() goes out first, then closeSession, whatever the
@@ -657,13 +584,11 @@ export class Session extends EventEmitter {
     this.expiry.clear()
     this.dropConnection(error)
     this.wire = 'closed'
-    this.failPending(error)
+    this.pending.failAll(error)
     for (const req of this.waiting.drain()) req.settle(error, true)
     this.credentials.rejectAll(error)
-    this.endWatches(KeeperState.Closed)
-    this.notifyReachWaiters()
+    endWatches(this.watches, this.delivery, KeeperState.Closed)
+    this.reachWaiters.wake()
     this.transition('closed', false, reason)
   }
 }
-
-function noop(): void {}
