@@ -1,11 +1,18 @@
 /**
  * The options of {@link createClient}, checked once when the client is made: an unknown key or a
  * value of the wrong type is refused with advice, never ignored (a misspelt `sesionTimeout` would
- * otherwise leave the default in force without a word).
+ * otherwise leave the default in force without a word); and the session's options made of them.
  */
 import { type KeyHints, checkArray, checkBoolean, checkDuration, checkFunction, checkInteger, checkOptions, checkPositiveDuration, describe } from '../common/check.js'
 import { InvalidArgumentError } from '../common/errors.js'
-import type { Logger } from '../common/log.js'
+import type { Log, Logger } from '../common/log.js'
+import { DEFAULT_MAX_PACKET_LENGTH } from '../protocol/constants.js'
+import type { HostAddress } from '../session/hosts.js'
+import { validateSaslOptions } from '../session/sasl.js'
+import { type SessionOptions, defaultSessionOptions } from '../session/config.js'
+// [connect] TLS, DNS and server-list updates (issue 10)
+import { createTransport, validateTlsOption } from '../session/transport.js'
+import { positiveOrUndefined } from './replies.js'
 import type { ClientOptions } from './types.js'
 
 const CLIENT_KEYS = [
@@ -89,4 +96,29 @@ export function checkClientOptions(value: unknown): ClientOptions {
   checkFunction(options.lookup, 'lookup', where)
   if (options.internals !== undefined) checkOptions(options.internals, ['clock', 'transport', 'random', 'log', 'maxInFlightBytes'], `${where}: internals`)
   return options
+}
+
+/** The options of the client's session, from its checked options (the rest checked here, in this order). */
+export function toSessionOptions(options: ClientOptions, hosts: HostAddress[], log: Log): SessionOptions {
+  const sessionTimeout = options.sessionTimeout ?? defaultSessionOptions.sessionTimeout
+  if (!Number.isInteger(sessionTimeout) || sessionTimeout <= 0) throw new InvalidArgumentError('sessionTimeout must be a positive integer number of ms')
+  if (options.followConfig !== undefined && typeof options.followConfig !== 'boolean') throw new InvalidArgumentError(`followConfig must be true or false, got ${typeof options.followConfig}`)
+  // [connect] the transport carries TLS and name resolution; internals.transport still wins
+  const transport = createTransport({ tls: validateTlsOption(options.tls), lookup: options.lookup, log })
+  return {
+    ...defaultSessionOptions,
+    log,
+    transport,
+    ...options.internals,
+    hosts,
+    sessionTimeout,
+    canBeReadOnly: options.readOnly ?? false,
+    maxPacketLength: options.maxPacketLength ?? DEFAULT_MAX_PACKET_LENGTH,
+    maxInFlight: options.maxInFlight ?? defaultSessionOptions.maxInFlight,
+    connectTimeout: positiveOrUndefined(options.connectTimeout, 'connectTimeout'),
+    reconnectDelay: options.reconnectDelay ?? defaultSessionOptions.reconnectDelay,
+    renewExpiredSession: options.renewExpiredSession ?? true,
+    session: options.session,
+    sasl: validateSaslOptions(options.sasl),
+  }
 }

@@ -5,60 +5,32 @@ import { EventEmitter } from 'node:events'
 import { Acls, validateAcl } from '../common/acl.js'
 import type { CallOptions, ChildrenResult, ClientOptions, CreateOptions, CreateResult, DataResult, VersionOptions, Watched, WatchOptions } from './types.js'
 import { type AddWatchOptions, ClientWatches, type RemoveWatchesOptions, type WatcherTypeName } from './watches.js'
-import { ClientClosedError, InvalidArgumentError, NoNodeError } from '../common/errors.js'
+import { ClientClosedError, InvalidArgumentError } from '../common/errors.js'
 import { type DataInput, resolveCreateMode, toData, toVersion } from './arguments.js'
-import { checkClientOptions, checkLogger } from './client-options.js'
-import { publishState, traceRequest, tracingRequests } from './diagnostics.js'
+import { checkClientOptions, checkLogger, toSessionOptions } from './client-options.js'
+import { publishState } from './diagnostics.js'
+import { CONFIG_NODE, followConfig, reconfigRequest } from './dynamic-config.js'
 import { addWatchOptions, callOptions, createOptions, removeWatchesOptions, signalOnly, versionOptions, watchOptions } from './option-checks.js'
-import { checkFunction, checkOptions, describe } from '../common/check.js'
-import { StateWaits } from './state-waits.js'
-import { awaitable, decodeData, explainCreateNoNode, explainRootNoNode, decodeStat, decodeTotalNumber, decodeWhoAmI, positiveOrUndefined, rejecting, rejectingIterator } from './replies.js'
+import { checkFunction, describe } from '../common/check.js'
+import { StateWaits, boundedSignal, isUsable, stateSource } from './state-waits.js'
+import { awaitable, createResultDecoder, decodeData, explainCreateNoNode, decodeStat, decodeTotalNumber, decodeWhoAmI, positiveOrUndefined, rejecting, rejectingIterator } from './replies.js'
+import { RequestSender } from './request-sender.js'
 import { Chroot, validatePath } from '../common/paths.js'
 import type { PersistentWatch } from './persistent-watch.js'
-import { DEFAULT_MAX_PACKET_LENGTH, OpCode } from '../protocol/constants.js'
+import { OpCode } from '../protocol/constants.js'
 import { MultiOperationRecordCodec, MultiResponseCodec } from '../protocol/multi.js'
 import type { Reader } from '../protocol/reader.js'
 import type { ACL, ClientInfo, Stat } from '../protocol/records.js'
-import {
-  CreateRequestCodec,
-  CreateTTLRequestCodec,
-  DeleteRequestCodec,
-  ExistsRequestCodec,
-  GetACLRequestCodec,
-  GetAllChildrenNumberRequestCodec,
-  GetChildren2RequestCodec,
-  GetDataRequestCodec,
-  GetEphemeralsRequestCodec,
-  ReconfigRequestCodec,
-  SetACLRequestCodec,
-  SetDataRequestCodec,
-  SyncRequestCodec,
-} from '../protocol/requests.js'
-import {
-  Create2ResponseCodec,
-  GetACLResponseCodec,
-  GetChildren2ResponseCodec,
-  GetEphemeralsResponseCodec,
-} from '../protocol/responses.js'
+import { CreateRequestCodec, CreateTTLRequestCodec, DeleteRequestCodec, ExistsRequestCodec, GetACLRequestCodec, GetAllChildrenNumberRequestCodec, GetChildren2RequestCodec, GetDataRequestCodec, GetEphemeralsRequestCodec, ReconfigRequestCodec, SetACLRequestCodec, SetDataRequestCodec, SyncRequestCodec } from '../protocol/requests.js'
+import { GetACLResponseCodec, GetChildren2ResponseCodec, GetEphemeralsResponseCodec } from '../protocol/responses.js'
 import { parseConnectString } from '../session/hosts.js'
-// [connect] TLS, DNS and server-list updates (issue 10)
-import { createTransport, validateTlsOption } from '../session/transport.js'
-import { EnsembleTracker } from '../session/ensemble-tracker.js'
 import { Log } from '../common/log.js'
-import { validateSaslOptions } from '../session/sasl.js'
-import { type RequestContext, Session, defaultSessionOptions } from '../session/session.js'
+import { Session } from '../session/session.js'
 import type { ConnectionState, StateChange } from '../session/state.js'
 import { type Op, type OpResult, type ReadOp, type ReadResult, Transaction, fromMultiResults, fromReadResults, toMultiOps, toReadOps } from './transaction.js'
 
 export type { AddWatchOptions, RemoveWatchesOptions, WatcherTypeName } from './watches.js'
 export type { CallOptions, ChildrenResult, ClientOptions, CreateOptions, CreateResult, DataResult, VersionOptions, Watched, WatchOptions } from './types.js'
-
-const CONFIG_NODE = '/zookeeper/config'
-
-/** States in which the client serves requests (reads, at least). */
-function isUsable(state: ConnectionState | 'initial'): boolean {
-  return state === 'connected' || state === 'reconnected' || state === 'readOnly'
-}
 
 /** Events of a {@link ZooKeeperClient}, for typed listeners. */
 export interface ClientEvents {
@@ -79,10 +51,10 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
   private readonly chroot: Chroot
   private readonly defaultAcl: readonly ACL[]
   private readonly requestTimeout: number | undefined
-  private readonly maxPacketLength: number
   private readonly watches: ClientWatches
-  /** The chroot node was seen to exist, so a NONODE is about the path alone. */
-  private chrootSeen = false
+  /** Context, tracing and chroot explanations of every request (request-sender.ts). */
+  private readonly sender: RequestSender
+  private readonly decodeCreate: (r: Reader) => CreateResult
   /** NODE_DEBUG=zkwire and the application's logger; shared with the session. */
   private readonly log: Log
 
@@ -96,52 +68,23 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
     this.defaultAcl = options.defaultAcl ?? Acls.open
     validateAcl(this.defaultAcl, 'defaultAcl')
     this.requestTimeout = positiveOrUndefined(options.requestTimeout, 'requestTimeout')
-    this.maxPacketLength = options.maxPacketLength ?? DEFAULT_MAX_PACKET_LENGTH
-    const sessionTimeout = options.sessionTimeout ?? defaultSessionOptions.sessionTimeout
-    if (!Number.isInteger(sessionTimeout) || sessionTimeout <= 0) throw new InvalidArgumentError('sessionTimeout must be a positive integer number of ms')
-    if (options.followConfig !== undefined && typeof options.followConfig !== 'boolean') throw new InvalidArgumentError(`followConfig must be true or false, got ${typeof options.followConfig}`)
-    // [connect] the transport carries TLS and name resolution; internals.transport still wins
     const log = this.log
-    const transport = createTransport({ tls: validateTlsOption(options.tls), lookup: options.lookup, log })
-    this.session = new Session({
-      ...defaultSessionOptions,
-      log,
-      transport,
-      ...options.internals,
-      hosts,
-      sessionTimeout,
-      canBeReadOnly: options.readOnly ?? false,
-      maxPacketLength: this.maxPacketLength,
-      maxInFlight: options.maxInFlight ?? defaultSessionOptions.maxInFlight,
-      connectTimeout: positiveOrUndefined(options.connectTimeout, 'connectTimeout'),
-      reconnectDelay: options.reconnectDelay ?? defaultSessionOptions.reconnectDelay,
-      renewExpiredSession: options.renewExpiredSession ?? true,
-      session: options.session,
-      sasl: validateSaslOptions(options.sasl),
-    })
-    const session = this.session
-    const client = this
-    this.stateWaits = new StateWaits({
-      get state() {
-        return client.state
-      },
-      get currentServer() {
-        return client.currentServer
-      },
-      get lastAttemptError() {
-        return session.lastAttemptError
-      },
-    })
-    this.watches = new ClientWatches(this.session, this.chroot, (operation, path, callOptions) => this.context(operation, path, callOptions), (opcode, codec, body, decode, context) => this.send(opcode, codec, body, decode, context))
+    const sessionOptions = toSessionOptions(options, hosts, log)
+    this.session = new Session(sessionOptions)
+    this.sender = new RequestSender(this.session, this.chroot, this.requestTimeout, this)
+    this.decodeCreate = createResultDecoder(this.chroot)
+    this.stateWaits = new StateWaits(stateSource(this, this.session))
+    const sender = this.sender
+    this.watches = new ClientWatches(this.session, this.chroot, (operation, path, callOptions) => sender.context(operation, path, callOptions), (opcode, codec, body, decode, context) => sender.send(opcode, codec, body, decode, context))
     this.session.on('state', (change: StateChange) => {
       publishState(this, change, this.session.currentServer)
       this.stateWaits.notify(change)
       this.emit('state', change)
     })
     for (const { scheme, auth } of options.auth ?? []) void this.session.addAuth(scheme, toData(auth, 'options.auth')).catch(() => {})
-    this.log.debug('client created', { hosts: hosts.map((h) => `${h.host}:${h.port}`).join(','), chroot: chroot || '/', sessionTimeout })
+    this.log.debug('client created', { hosts: hosts.map((h) => `${h.host}:${h.port}`).join(','), chroot: chroot || '/', sessionTimeout: sessionOptions.sessionTimeout })
     this.session.start()
-    if (options.followConfig === true) this.followConfig(log) // [connect]
+    if (options.followConfig === true) followConfig(this, this.session, log) // [connect]
   }
 
   /**
@@ -161,22 +104,6 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
     }
     if (this.state === 'closed') throw new ClientClosedError()
     return this.session.updateServerList(hosts)
-  }
-
-  /** [connect] Keeps the server list equal to /zookeeper/config (Curator's EnsembleTracker). */
-  private followConfig(log: Log): void {
-    const tracker = new EnsembleTracker({
-      readConfig: (changed) => this.getConfig({ watcher: (event) => { if (event.type !== 'None') changed() } }).then((r) => r.data),
-      update: (hosts) => {
-        if (this.state !== 'closed') this.session.updateServerList(hosts)
-      },
-      closed: () => this.state === 'closed',
-      log,
-    })
-    this.session.on('state', (change: StateChange) => {
-      // Read at the first connection and after every reconnect: a change may have been missed.
-      if (change.state === 'connected' || change.state === 'reconnected') tracker.refresh()
-    })
   }
 
   // ---------------------------------------------------------------- connection
@@ -228,14 +155,8 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
       if (outer?.aborted) return Promise.reject(outer.reason)
       // Nothing waits forever: bounded by the session timeout, failing with what the attempts found.
       const bound = this.session.unreachableBoundMs
-      const controller = new AbortController()
-      const onOuterAbort = (): void => controller.abort(outer!.reason)
-      outer?.addEventListener('abort', onOuterAbort, { once: true })
-      const timer = setTimeout(() => controller.abort(this.session.unreachableError(bound, 'connected()')), bound)
-      return this.waitForState(isUsable, { signal: controller.signal }).finally(() => {
-        clearTimeout(timer)
-        outer?.removeEventListener('abort', onOuterAbort)
-      })
+      const bounded = boundedSignal(outer, bound, () => this.session.unreachableError(bound, 'connected()'))
+      return this.waitForState(isUsable, { signal: bounded.signal }).finally(bounded.done)
     })
   }
 
@@ -312,10 +233,10 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
       validateAcl(acl)
       const serverPath = mode.sequential ? this.chroot.toServerPrefix(path) : this.chroot.toServer(path)
       const body = { path: serverPath, data: toData(data), acl: acl as ACL[], flags: mode.flags }
-      const context = this.context('create', path, options)
+      const context = this.sender.context('create', path, options)
       const sent = mode.opcode === OpCode.createTTL
-        ? this.send(OpCode.createTTL, CreateTTLRequestCodec, { ...body, ttl: BigInt(options.ttl!) }, this.decodeCreate, context)
-        : this.send(mode.opcode, CreateRequestCodec, body, this.decodeCreate, context)
+        ? this.sender.send(OpCode.createTTL, CreateTTLRequestCodec, { ...body, ttl: BigInt(options.ttl!) }, this.decodeCreate, context)
+        : this.sender.send(mode.opcode, CreateRequestCodec, body, this.decodeCreate, context)
       return sent.catch((error: unknown) => {
         throw explainCreateNoNode(error, path, this.chroot.prefix)
       })
@@ -327,7 +248,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
     return rejecting(() => {
       options = versionOptions<VersionOptions>(options, 'delete')
       validatePath(path)
-      return this.send(OpCode.delete, DeleteRequestCodec, { path: this.chroot.toServer(path), version: toVersion(options.version) }, null, this.context('delete', path, options))
+      return this.sender.send(OpCode.delete, DeleteRequestCodec, { path: this.chroot.toServer(path), version: toVersion(options.version) }, null, this.sender.context('delete', path, options))
     })
   }
 
@@ -337,10 +258,10 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
       options = watchOptions<WatchOptions>(options, 'exists', 'watchExists')
       validatePath(path)
       const serverPath = this.chroot.toServer(path)
-      const context = this.context('exists', path, options)
+      const context = this.sender.context('exists', path, options)
       context.noNodeResult = null
       if (options.watcher !== undefined) context.watch = this.watches.register('data', serverPath, options.watcher, 'exist')
-      return this.watches.track(this.send(OpCode.exists, ExistsRequestCodec, { path: serverPath, watch: this.watches.armOnServer(context.watch) }, decodeStat, context), context.watch)
+      return this.watches.track(this.sender.send(OpCode.exists, ExistsRequestCodec, { path: serverPath, watch: this.watches.armOnServer(context.watch) }, decodeStat, context), context.watch)
     })
   }
 
@@ -350,9 +271,9 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
       options = watchOptions<WatchOptions>(options, 'getData', 'watchData')
       validatePath(path)
       const serverPath = this.chroot.toServer(path)
-      const context = this.context('getData', path, options)
+      const context = this.sender.context('getData', path, options)
       if (options.watcher !== undefined) context.watch = this.watches.register('data', serverPath, options.watcher)
-      return this.watches.track(this.send(OpCode.getData, GetDataRequestCodec, { path: serverPath, watch: this.watches.armOnServer(context.watch) }, decodeData, context), context.watch)
+      return this.watches.track(this.sender.send(OpCode.getData, GetDataRequestCodec, { path: serverPath, watch: this.watches.armOnServer(context.watch) }, decodeData, context), context.watch)
     })
   }
 
@@ -362,7 +283,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
       options = versionOptions<VersionOptions>(options, 'setData')
       validatePath(path)
       const body = { path: this.chroot.toServer(path), data: toData(data), version: toVersion(options.version) }
-      return this.send(OpCode.setData, SetDataRequestCodec, body, decodeStat, this.context('setData', path, options))
+      return this.sender.send(OpCode.setData, SetDataRequestCodec, body, decodeStat, this.sender.context('setData', path, options))
     })
   }
 
@@ -372,10 +293,10 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
       options = watchOptions<WatchOptions>(options, 'getChildren', 'watchChildren')
       validatePath(path)
       const serverPath = this.chroot.toServer(path)
-      const context = this.context('getChildren', path, options)
+      const context = this.sender.context('getChildren', path, options)
       if (options.watcher !== undefined) context.watch = this.watches.register('child', serverPath, options.watcher)
       const body = { path: serverPath, watch: this.watches.armOnServer(context.watch) }
-      return this.watches.track(this.send(OpCode.getChildren2, GetChildren2RequestCodec, body, GetChildren2ResponseCodec.decode, context), context.watch)
+      return this.watches.track(this.sender.send(OpCode.getChildren2, GetChildren2RequestCodec, body, GetChildren2ResponseCodec.decode, context), context.watch)
     })
   }
 
@@ -408,7 +329,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
     return rejecting(() => {
       options = callOptions(options, 'getACL')
       validatePath(path)
-      return this.send(OpCode.getACL, GetACLRequestCodec, { path: this.chroot.toServer(path) }, GetACLResponseCodec.decode, this.context('getACL', path, options))
+      return this.sender.send(OpCode.getACL, GetACLRequestCodec, { path: this.chroot.toServer(path) }, GetACLResponseCodec.decode, this.sender.context('getACL', path, options))
     })
   }
 
@@ -419,7 +340,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
       validatePath(path)
       validateAcl(acl)
       const body = { path: this.chroot.toServer(path), acl: acl as ACL[], version: toVersion(options.version) }
-      return this.send(OpCode.setACL, SetACLRequestCodec, body, decodeStat, this.context('setACL', path, options))
+      return this.sender.send(OpCode.setACL, SetACLRequestCodec, body, decodeStat, this.sender.context('setACL', path, options))
     })
   }
 
@@ -428,7 +349,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
     return rejecting(() => {
       options = callOptions(options, 'sync')
       validatePath(path)
-      return this.send(OpCode.sync, SyncRequestCodec, { path: this.chroot.toServer(path) }, null, this.context('sync', path, options))
+      return this.sender.send(OpCode.sync, SyncRequestCodec, { path: this.chroot.toServer(path) }, null, this.sender.context('sync', path, options))
     })
   }
 
@@ -437,7 +358,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
     return rejecting(() => {
       options = callOptions(options, 'getAllChildrenNumber')
       validatePath(path)
-      return this.send(OpCode.getAllChildrenNumber, GetAllChildrenNumberRequestCodec, { path: this.chroot.toServer(path) }, decodeTotalNumber, this.context('getAllChildrenNumber', path, options))
+      return this.sender.send(OpCode.getAllChildrenNumber, GetAllChildrenNumberRequestCodec, { path: this.chroot.toServer(path) }, decodeTotalNumber, this.sender.context('getAllChildrenNumber', path, options))
     })
   }
 
@@ -447,7 +368,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
       options = callOptions(options, 'getEphemerals')
       validatePath(prefix, 'prefix')
       const decode = (r: Reader): string[] => GetEphemeralsResponseCodec.decode(r).ephemerals.map((p) => this.chroot.toClient(p))
-      return this.send(OpCode.getEphemerals, GetEphemeralsRequestCodec, { prefixPath: this.chroot.toServer(prefix) }, decode, this.context('getEphemerals', prefix, options))
+      return this.sender.send(OpCode.getEphemerals, GetEphemeralsRequestCodec, { prefixPath: this.chroot.toServer(prefix) }, decode, this.sender.context('getEphemerals', prefix, options))
     })
   }
 
@@ -455,7 +376,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
   whoAmI(options: CallOptions = {}): Promise<ClientInfo[]> {
     return rejecting(() => {
       options = callOptions(options, 'whoAmI')
-      return this.send(OpCode.whoAmI, null, null, decodeWhoAmI, this.context('whoAmI', undefined, options))
+      return this.sender.send(OpCode.whoAmI, null, null, decodeWhoAmI, this.sender.context('whoAmI', undefined, options))
     })
   }
 
@@ -471,7 +392,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
       const wire = toMultiOps(ops, this.chroot, this.defaultAcl)
       if (wire.length === 0) return Promise.resolve([])
       const decode = (r: Reader): OpResult[] => fromMultiResults(MultiResponseCodec.decode(r).results, ops, this.chroot)
-      return this.send(OpCode.multi, MultiOperationRecordCodec, { ops: wire }, decode, this.context('multi', undefined, options))
+      return this.sender.send(OpCode.multi, MultiOperationRecordCodec, { ops: wire }, decode, this.sender.context('multi', undefined, options))
     })
   }
 
@@ -488,7 +409,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
       const wire = toReadOps(ops, this.chroot)
       if (wire.length === 0) return Promise.resolve([])
       const decode = (r: Reader): ReadResult[] => fromReadResults(MultiResponseCodec.decode(r).results, ops)
-      return this.send(OpCode.multiRead, MultiOperationRecordCodec, { ops: wire }, decode, this.context('multiRead', undefined, options))
+      return this.sender.send(OpCode.multiRead, MultiOperationRecordCodec, { ops: wire }, decode, this.sender.context('multiRead', undefined, options))
     })
   }
 
@@ -521,9 +442,9 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
   getConfig(options: WatchOptions = {}): Promise<DataResult> {
     return rejecting(() => {
       options = watchOptions<WatchOptions>(options, 'getConfig', 'getConfig')
-      const context = this.context('getConfig', CONFIG_NODE, options)
+      const context = this.sender.context('getConfig', CONFIG_NODE, options)
       if (options.watcher !== undefined) context.watch = this.watches.register('data', CONFIG_NODE, options.watcher)
-      return this.watches.track(this.send(OpCode.getData, GetDataRequestCodec, { path: CONFIG_NODE, watch: this.watches.armOnServer(context.watch) }, decodeData, context), context.watch)
+      return this.watches.track(this.sender.send(OpCode.getData, GetDataRequestCodec, { path: CONFIG_NODE, watch: this.watches.armOnServer(context.watch) }, decodeData, context), context.watch)
     })
   }
 
@@ -535,70 +456,8 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Async
   reconfig(change: { joining?: string; leaving?: string; members?: string; fromConfig?: bigint }, options: CallOptions = {}): Promise<DataResult> {
     return rejecting(() => {
       options = callOptions(options, 'reconfig')
-      if (change === undefined) throw new InvalidArgumentError('reconfig takes { joining?, leaving?, members?, fromConfig? }')
-      checkOptions(change, ['joining', 'leaving', 'members', 'fromConfig'], 'reconfig', { ':string': 'pass { members: "server.1=..." } or { joining } / { leaving }', joiningServers: 'use { joining }', leavingServers: 'use { leaving }', newMembers: 'use { members }' })
-      for (const key of ['joining', 'leaving', 'members'] as const) {
-        if (change[key] !== undefined && typeof change[key] !== 'string') throw new InvalidArgumentError(`reconfig ${key} must be a string of server specs`)
-      }
-      if (change.fromConfig !== undefined && typeof change.fromConfig !== 'bigint') throw new InvalidArgumentError('reconfig fromConfig must be a bigint config version (-1n for any)')
-      const body = { joiningServers: change.joining ?? null, leavingServers: change.leaving ?? null, newMembers: change.members ?? null, curConfigId: change.fromConfig ?? -1n }
-      return this.send(OpCode.reconfig, ReconfigRequestCodec, body, decodeData, this.context('reconfig', undefined, options))
+      return this.sender.send(OpCode.reconfig, ReconfigRequestCodec, reconfigRequest(change), decodeData, this.sender.context('reconfig', undefined, options))
     })
-  }
-
-  // ---------------------------------------------------------------- helpers
-
-  private context(operation: string, path: string | undefined, options: CallOptions): RequestContext {
-    const context: RequestContext = { operation }
-    if (path !== undefined) context.path = path
-    if (options.signal !== undefined) context.signal = options.signal
-    const timeout = options.timeout === undefined ? this.requestTimeout : positiveOrUndefined(options.timeout, 'timeout')
-    if (timeout !== undefined) context.timeoutMs = timeout
-    return context
-  }
-
-  /** Hands a request to the session, inside a `zkwire:request` trace when anyone listens. */
-  private send<T>(opcode: number, codec: Parameters<Session['request']>[1], body: unknown, decode: ((r: Reader) => T) | null, context: RequestContext): Promise<T> {
-    const session = this.session
-    const sent = tracingRequests()
-      ? traceRequest(() => session.request(opcode, codec, body, decode, context), this, context.operation, context.path, session.sessionId, session.currentServer, context)
-      : session.request(opcode, codec, body, decode, context)
-    if (this.chroot.prefix === '' || this.chrootSeen) return sent
-    if (context.path === '/') {
-      return sent.catch((error: unknown) => {
-        throw explainRootNoNode(error, context.operation, this.chroot.prefix)
-      })
-    }
-    // Until the chroot is seen to exist, a NONODE may mean the chroot is missing: look, and say so.
-    return sent.then(
-      (value) => {
-        // A reply about a node under the chroot proves it exists (exists() answering null does not).
-        if (context.path !== undefined && context.path !== CONFIG_NODE && value !== null) this.chrootSeen = true
-        return value
-      },
-      async (error: unknown) => {
-        if (!(error instanceof NoNodeError) || (await this.chrootExists())) throw error
-        throw new NoNodeError({ path: error.path, operation: error.operation, message: `${error.message}: the client's chroot ${this.chroot.prefix} does not exist on the server; create it first (from a client without the chroot)`, cause: error })
-      },
-    )
-  }
-
-  /** Whether the chroot node exists (remembered once it does); false when that cannot be told. */
-  private async chrootExists(): Promise<boolean> {
-    const context: RequestContext = { operation: 'exists', path: this.chroot.prefix, noNodeResult: null }
-    if (this.requestTimeout !== undefined) context.timeoutMs = this.requestTimeout
-    try {
-      const stat = await this.session.request(OpCode.exists, ExistsRequestCodec, { path: this.chroot.prefix, watch: false }, decodeStat, context)
-      if (stat !== null) this.chrootSeen = true
-      return stat !== null
-    } catch {
-      return true // unknown: keep the original error as it is
-    }
-  }
-
-  private readonly decodeCreate = (r: Reader): CreateResult => {
-    const { path, stat } = Create2ResponseCodec.decode(r)
-    return { path: this.chroot.toClient(path), stat }
   }
 }
 

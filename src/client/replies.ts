@@ -3,11 +3,11 @@
  * friends, and the one error channel (argument errors reject, never throw).
  */
 import { InvalidArgumentError, NoNodeError } from '../common/errors.js'
-import { parentOf } from '../common/paths.js'
+import { type Chroot, parentOf } from '../common/paths.js'
 import type { Reader } from '../protocol/reader.js'
 import { type ClientInfo, type Stat, StatCodec } from '../protocol/records.js'
-import { GetAllChildrenNumberResponseCodec, GetDataResponseCodec, WhoAmIResponseCodec } from '../protocol/responses.js'
-import type { DataResult } from './types.js'
+import { Create2ResponseCodec, GetAllChildrenNumberResponseCodec, GetDataResponseCodec, WhoAmIResponseCodec } from '../protocol/responses.js'
+import type { CreateResult, DataResult } from './types.js'
 import type { WatchedEvent } from './watch-event.js'
 
 const EMPTY = Buffer.alloc(0)
@@ -19,6 +19,14 @@ export function decodeStat(r: Reader): Stat {
 export function decodeData(r: Reader): DataResult {
   const response = GetDataResponseCodec.decode(r)
   return { data: response.data ?? EMPTY, stat: response.stat }
+}
+
+/** The decoder of a create's reply, with the path as the client under `chroot` names it (made once per client). */
+export function createResultDecoder(chroot: Chroot): (r: Reader) => CreateResult {
+  return (r) => {
+    const { path, stat } = Create2ResponseCodec.decode(r)
+    return { path: chroot.toClient(path), stat }
+  }
 }
 
 export function decodeTotalNumber(r: Reader): number {

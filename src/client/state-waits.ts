@@ -7,12 +7,48 @@ import { AsyncQueue } from '../common/async-queue.js'
 import { ClientClosedError, ConnectionLossError } from '../common/errors.js'
 import type { ConnectionState, StateChange } from '../session/state.js'
 
+/** States in which the client serves requests (reads, at least). */
+export function isUsable(state: ConnectionState | 'initial'): boolean {
+  return state === 'connected' || state === 'reconnected' || state === 'readOnly'
+}
+
 /** What a wait needs to know about its client. */
 export interface StateSource {
   readonly state: ConnectionState | 'initial'
   readonly currentServer: string | null
   /** Why the last connection attempt failed (a TLS or DNS failure names itself), or null. */
   readonly lastAttemptError: Error | null
+}
+
+/**
+ * A signal that aborts with `outer`'s reason, or with `error()` after `ms`; call `done` once the
+ * wait is over (it clears the timer and the listener on `outer`).
+ */
+export function boundedSignal(outer: AbortSignal | undefined, ms: number, error: () => Error): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController()
+  const onOuterAbort = (): void => controller.abort(outer!.reason)
+  outer?.addEventListener('abort', onOuterAbort, { once: true })
+  const timer = setTimeout(() => controller.abort(error()), ms)
+  const done = (): void => {
+    clearTimeout(timer)
+    outer?.removeEventListener('abort', onOuterAbort)
+  }
+  return { signal: controller.signal, done }
+}
+
+/** The source of a client's waits: the client's state and server, the session's last failed attempt (read when needed). */
+export function stateSource(client: { readonly state: ConnectionState | 'initial'; readonly currentServer: string | null }, session: { readonly lastAttemptError: Error | null }): StateSource {
+  return {
+    get state() {
+      return client.state
+    },
+    get currentServer() {
+      return client.currentServer
+    },
+    get lastAttemptError() {
+      return session.lastAttemptError
+    },
+  }
 }
 
 /** The state waiters of one client. */
