@@ -11,8 +11,11 @@
  * So close() settles within 2 × closeBound plus the SASL exchange, which is itself bounded by the
  * read timeout. If no server is reachable, the session stays on the servers until it expires.
  */
+import type { Log } from '../common/log.js'
+import { OpCode } from '../protocol/constants.js'
 import type { Clock } from './clock.js'
 import type { Connection } from './connection.js'
+import { Request } from './request.js'
 
 /** The longest wait of each phase of close(), from the negotiated session timeout. */
 export function closeBound(negotiatedTimeout: number): number {
@@ -27,10 +30,19 @@ export interface Closable {
   sendable(): Connection | null
   /** True while the session has an id a server may still hold (not expired, not read-only-local). */
   resumable(): boolean
-  /** Connects now, skipping the backoff delay, and resolves with a usable connection or null after `ms`. */
-  reach(ms: number): Promise<Connection | null>
-  /** Sends every waiting request, then closeSession; resolves on its reply or after `ms`. */
-  sendCloseSession(conn: Connection, ms: number): Promise<void>
+  /** True when a server could be holding the session (it lived on a read-write server, and the client has not shut down). */
+  reachable(): boolean
+  /** The session id, for the log. */
+  sessionId(): bigint
+  /** Makes the connection attempt waiting for its backoff delay now. */
+  connectNow(): void
+  /** Resolves with a usable connection once one is primed (or waiting is pointless), or with null after `ms`. */
+  primed(ms: number): Promise<Connection | null>
+  /**
+   * Writes every waiting request on `conn`, whatever the window, then `req` (abandoned after its
+   * timeout); nothing else may be sent after it.
+   */
+  sendLast(conn: Connection, req: Request): void
   /** Final stop. */
   shutDown(): void
   /** Resolves once every reply and event (the watches' final ones included) has been delivered. */
@@ -40,19 +52,41 @@ export interface Closable {
 }
 
 /** Runs the close protocol on `session`. */
-export async function closeSession(session: Closable): Promise<void> {
+export async function closeSession(session: Closable, log: Log): Promise<void> {
   const bound = closeBound(session.negotiatedTimeout())
   await session.saslSettled()
   let conn = session.sendable()
   if (conn === null && session.resumable()) {
-    conn = await session.reach(bound)
+    conn = await reach(session, bound, log)
     if (conn !== null) await session.saslSettled()
     conn = session.sendable()
   }
-  if (conn !== null && session.resumable()) await session.sendCloseSession(conn, bound)
+  if (conn !== null && session.resumable()) await sendCloseSession(session, conn, bound, log)
   session.shutDown()
   // close() resolves once every watch has had its final event.
   await session.delivered()
+}
+
+/** Connects now, skipping the backoff delay, and resolves with a usable connection or null after `ms`. */
+function reach(session: Closable, ms: number, log: Log): Promise<Connection | null> {
+  if (session.sendable() !== null) return Promise.resolve(session.sendable())
+  // A session that only lived on read-only servers is not resumable: nothing to end.
+  if (!session.reachable()) return Promise.resolve(null)
+  log.info('closing during an outage: trying to reach a server to end the session', { sessionId: session.sessionId(), boundMs: ms })
+  session.connectNow()
+  return session.primed(ms)
+}
+
+/** Sends every waiting request, then closeSession; resolves on its reply or after `ms`. */
+async function sendCloseSession(session: Closable, conn: Connection, ms: number, log: Log): Promise<void> {
+  // Everything asked for before close() goes out first, then closeSession, whatever the
+  // window: the server answers in order and closes the connection after the last reply.
+  const closeReq = new Request(OpCode.closeSession, null, null, null, { operation: 'close', timeoutMs: ms })
+  session.sendLast(conn, closeReq)
+  await closeReq.promise.then(
+    () => log.info('session ended on the server', { sessionId: session.sessionId(), server: conn.address }),
+    (error: unknown) => log.warn('closeSession got no answer; the session ends when it expires', { sessionId: session.sessionId(), cause: error }),
+  )
 }
 
 /**

@@ -5,20 +5,20 @@
  * bytes arrive, and replies and events reach the application in that order ({@link OrderedDelivery}).
  * Each connection's socket, framing and heartbeat live in a {@link Connection}; the SASL gate in
  * {@link SaslGate}; the handshake in handshake.ts; priming a connection (credentials, SetWatches)
- * in prime.ts; notifications in notifications.ts; the close protocol in close-protocol.ts; backoff
- * and the record of failed attempts in attempts.ts.
+ * in prime.ts; notifications in notifications.ts; the close protocol in close-protocol.ts; when to
+ * reconnect, and the record of failed attempts, in attempts.ts.
  */
 import { EventEmitter } from 'node:events'
 import { ClientClosedError, ConnectionLossError, InvalidArgumentError, ProtocolError, SessionExpiredError } from '../common/errors.js'
 import type { Codec } from '../protocol/codec.js'
-import { KeeperState, OpCode, SESSION_PASSWORD_LENGTH, Xid } from '../protocol/constants.js'
-import { AttemptLog, Backoff } from './attempts.js'
+import { KeeperState, SESSION_PASSWORD_LENGTH, Xid } from '../protocol/constants.js'
+import { AttemptLog, Reconnects } from './attempts.js'
 import { type Closable, ReachWaiters, closeSession } from './close-protocol.js'
 import { OrderedDelivery } from './delivery.js'
 import { SaslGate } from './sasl-gate.js'
 import { Reader } from '../protocol/reader.js'
 import { Credentials } from './auth.js'
-import type { Clock, TimerHandle } from './clock.js'
+import type { Clock } from './clock.js'
 import { type SessionOptions, holdOutgoing } from './config.js'
 import { Connection } from './connection.js'
 import { openedReason, openedState, readConnectResponse, writeConnectRequest } from './handshake.js'
@@ -58,10 +58,8 @@ export class Session extends EventEmitter {
   private readonly delivery = new OrderedDelivery()
   /** With SASL: holds everything but the exchange until it completes. */
   private readonly saslGate: SaslGate | null
-  private readonly backoff: Backoff
   private readonly attempts = new AttemptLog()
-  /** Failed attempts since the last established connection (for the log). */
-  private failedAttempts = 0
+  private readonly reconnects: Reconnects
 
   private conn: Connection | null = null
   /** The connection once primed (credentials, SetWatches sent): requests may go out on it. */
@@ -76,7 +74,6 @@ export class Session extends EventEmitter {
   private appState: ConnectionState | 'initial' = 'initial'
   private closing = false
   private closedPromise: Promise<void> | null = null
-  private reconnectTimer: TimerHandle | undefined
   private readonly expiry: LocalExpiry
   private terminalError: Error | null = null
   /** One reader for every reply frame: frames are handled one at a time, to completion. */
@@ -123,7 +120,10 @@ export class Session extends EventEmitter {
     }
     this.seenRwServerBefore = options.session !== undefined
     this.expiry = new LocalExpiry(this.clock)
-    this.backoff = new Backoff(options.reconnectDelay, options.random)
+    this.reconnects = new Reconnects(this.clock, options.reconnectDelay, options.random, this.attempts, options.log, {
+      stopped: () => this.closing || this.wire === 'closed',
+      connectNext: () => this.connectNext(),
+    })
     this.pending = new InFlight(this.clock, options)
     this.waiting = new WaitingRequests(this.clock, options.sessionTimeout, {
       // No established connection, and no session whose local expiry would end the wait.
@@ -417,12 +417,7 @@ export class Session extends EventEmitter {
     this.pending.failAll(reason)
     this.credentials.connectionEnded() // stored credentials are replayed on the next connection
     if (this.closing) return
-    this.attempts.failed(reason)
-    const upFor = wasConnected ? this.clock.now() - conn.establishedAt! : 0
-    this.backoff.failed(upFor)
-    this.failedAttempts = wasConnected ? 0 : this.failedAttempts + 1
-    if (wasConnected) this.options.log.warn('connection lost', { server: conn.address, sessionId: this.sessionId, upForMs: Math.round(upFor), cause: reason })
-    else this.options.log.warn(`connection attempt failed: ${reason.message}`, { server: conn.address, attempt: this.failedAttempts, cause: (reason as { cause?: unknown }).cause ?? reason })
+    this.reconnects.ended(conn.address, reason, wasConnected ? this.clock.now() - conn.establishedAt! : null, this.sessionId)
     if (sessionExpired) {
       this.expire(reason.message)
     } else if (wasConnected) {
@@ -436,7 +431,7 @@ export class Session extends EventEmitter {
       // [connect/TLS] every failed attempt leaves a line: a retry loop is never silent
       this.lastAttemptError = reason
     }
-    this.scheduleReconnect()
+    this.reconnects.schedule()
     this.waiting.arm()
   }
 
@@ -456,21 +451,19 @@ export class Session extends EventEmitter {
         this.dropConnection(new ConnectionLossError({ message: `moving from ${this.conn.address} after a server-list update, to spread sessions over the new list` }))
       } else {
         // An attempt in progress is no failure: end it quietly and try the chosen server now.
-        const attempt = this.conn
-        this.conn = null
-        attempt.close()
-        this.scheduleReconnect(0)
+        this.endAttempt()
+        this.reconnects.schedule(0)
       }
     }
     return move
   }
 
-  private scheduleReconnect(delay = this.backoff.next()): void {
-    if (this.closing || this.wire === 'closed' || this.reconnectTimer !== undefined) return
-    this.reconnectTimer = this.clock.setTimeout(() => {
-      this.reconnectTimer = undefined
-      this.connectNext()
-    }, delay)
+  /** Ends the connection attempt in progress, if any, without counting it as a failure; returns it. */
+  private endAttempt(): Connection | null {
+    const attempt = this.conn
+    this.conn = null
+    attempt?.close()
+    return attempt
   }
 
   /** While disconnected, declare the session lost once no server could still be holding it (local-expiry.ts). */
@@ -480,11 +473,9 @@ export class Session extends EventEmitter {
     this.expiry.arm(this.negotiatedTimeout, (silence) => {
       if (this.wire !== 'connecting' || this.sessionId === 0n) return
       // An attempt in progress would try to resume the dead session; end it first, quietly.
-      const attempt = this.conn
-      this.conn = null
-      attempt?.close()
+      const attempt = this.endAttempt()
       this.expire(`no server answered for ${silence} ms, longer than the session timeout of ${this.negotiatedTimeout} ms`)
-      if (attempt !== null) this.scheduleReconnect()
+      if (attempt !== null) this.reconnects.schedule()
       this.waiting.arm()
     })
   }
@@ -531,7 +522,7 @@ export class Session extends EventEmitter {
     if (this.closedPromise !== null) return this.closedPromise
     this.closeRequested = true
     this.options.log.debug('closing', { sessionId: this.sessionId, connected: this.sendable() !== null })
-    this.closedPromise = closeSession(this.closable)
+    this.closedPromise = closeSession(this.closable, this.options.log)
     return this.closedPromise
   }
 
@@ -541,33 +532,18 @@ export class Session extends EventEmitter {
     sendable: () => this.sendable(),
     resumable: () => this.sessionId !== 0n && this.terminalError === null,
     negotiatedTimeout: () => this.negotiatedTimeout,
-    reach: (ms) => {
-      if (this.sendable() !== null) return Promise.resolve(this.sendable())
-      // A session that only lived on read-only servers is not resumable: nothing to end.
-      if (!this.seenRwServerBefore || this.terminalError !== null) return Promise.resolve(null)
-      this.options.log.info('closing during an outage: trying to reach a server to end the session', { sessionId: this.sessionId, boundMs: ms })
-      if (this.reconnectTimer !== undefined) {
-        this.clock.clearTimeout(this.reconnectTimer)
-        this.reconnectTimer = undefined
-        this.connectNext()
-      }
-      return this.reachWaiters.wait(ms, () => this.sendable())
-    },
-    sendCloseSession: async (conn, ms) => {
-      // Everything asked for before close() goes out first, then closeSession, whatever the
-      // window: the server answers in order and closes the connection after the last reply.
+    reachable: () => this.seenRwServerBefore && this.terminalError === null,
+    sessionId: () => this.sessionId,
+    connectNow: () => this.reconnects.hurry(),
+    primed: (ms) => this.reachWaiters.wait(ms, () => this.sendable()),
+    sendLast: (conn, last) => {
       while (this.waiting.length > 0) {
         const req = this.waiting.shift()!
         if (!req.settled) this.send(req, conn)
       }
-      const closeReq = new Request(OpCode.closeSession, null, null, null, { operation: 'close', timeoutMs: ms })
-      closeReq.watchForAbandon(this.clock, this.abandon)
-      this.send(closeReq, conn)
+      last.watchForAbandon(this.clock, this.abandon)
+      this.send(last, conn)
       this.closing = true
-      await closeReq.promise.then(
-        () => this.options.log.info('session ended on the server', { sessionId: this.sessionId, server: conn.address }),
-        (error: unknown) => this.options.log.warn('closeSession got no answer; the session ends when it expires', { sessionId: this.sessionId, cause: error }),
-      )
     },
     shutDown: () => this.shutDown(new ClientClosedError(), 'closed by the application'),
     delivered: () => this.delivery.idle(),
@@ -578,8 +554,7 @@ export class Session extends EventEmitter {
     if (this.wire === 'closed' && this.terminalError !== null) return
     this.closing = true
     this.terminalError = error
-    this.clock.clearTimeout(this.reconnectTimer)
-    this.reconnectTimer = undefined
+    this.reconnects.cancel()
     this.waiting.disarm()
     this.expiry.clear()
     this.dropConnection(error)
