@@ -1,5 +1,8 @@
 /**
  * The Promise API: argument checks, chroot, options → session requests, and replies → results.
+ * Each request's context, trace and chroot explanation are in request-sender.ts; the session's
+ * options in client-options.ts; /zookeeper/config, reconfig's checks and followConfig in
+ * dynamic-config.ts; waits on the state in state-waits.ts; watches in watches.ts.
  */
 import { EventEmitter } from 'node:events'
 import { Acls, validateAcl } from '../common/acl.js'
