@@ -50,7 +50,10 @@ export class Connection {
   readonly address: string
   /** The outgoing batch: frames written here go out at the next flush. */
   out = new Writer(64 * 1024)
-  /** A large batch's writer back from the socket, reused for the next large batch (see {@link flush}). */
+  /**
+   * A large batch's writer back from the socket, for the next large batch (see `writeBatch`).
+   * With {@link out} that keeps at most two writers of the largest batch's size for the connection.
+   */
   private spare: Writer | null = null
   /** Requests written to {@link out} since the last flush; the session counts them in. */
   framesQueued = 0
@@ -196,7 +199,7 @@ export class Connection {
    *
    * Measured reason (bench `large`, 500 kB setData): copying a large batch into a fresh buffer
    * cost about 1 ms per 500 kB here, nearly all of it first-touch page faults on the new memory
-   * (copying the data into the writer's reused memory took 21 µs), and halved the throughput.
+   * (copying the data into the writer's reused memory took 21 µs).
    */
   private writeBatch(socket: Socket): boolean {
     const out = this.out
