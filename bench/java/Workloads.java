@@ -139,10 +139,13 @@ final class Workloads {
     return b.throughput(count, m);
   }
 
+  /** Fan-outs W5 measures by default, as the Node workload does (bench/workloads/w5.ts). */
+  private static final int W5_CYCLES = 5;
+
   /** W5: A watches 1,000 nodes, B sets them all; first setData to A's 1,000th notification. */
   private Map<String, Object> w5() throws Exception {
     int count = b.scaled(1_000, 100);
-    int cycles = b.flagInt("cycles", 1);
+    int cycles = b.flagInt("cycles", W5_CYCLES);
     String[] paths = new String[count];
     for (int i = 0; i < count; i++) paths[i] = String.format("%s/w5/n%04d", b.root, i);
     ZooKeeper a = b.connect();
