@@ -291,25 +291,24 @@ async function main(): Promise<void> {
         say(`  ${workload.id.padEnd(8)} ${client.padEnd(6)} ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s  ${brief(result)}`)
       }
       say(`${mode}${mode === 'pinned' ? ' (server on CPU 0, benchmark and clients on CPU 1)' : ' (client and server share the CPUs)'}`)
-      for (let round = 1; round <= rounds && mains.length > 0; round++) {
-        say(`round ${round} of ${rounds}`)
-        for (const workload of mains) {
+      /** One round: every workload, once per client, the order rotated by round. */
+      const runRound = async (workloads: readonly Workload[], round: number): Promise<void> => {
+        for (const workload of workloads) {
           const mine = clients.filter((c) => workload.clients.includes(c))
           // Rotating who goes first cancels an advantage of going first (or last) over the rounds.
           const shift = rotate ? (round - 1) % mine.length : 0
           for (const client of [...mine.slice(shift), ...mine.slice(0, shift)]) await runOne(workload, client, round)
         }
       }
-      // The extra workloads run in the first mode only, as many rounds as the main ones and rotated
-      // the same way: measured once, the client that went first on the large server was slower
-      // by 20-60% whoever it was.
+      for (let round = 1; round <= rounds && mains.length > 0; round++) {
+        say(`round ${round} of ${rounds}`)
+        await runRound(mains, round)
+      }
+      // The extra workloads run in the first mode only, as many rounds as the main ones: measured
+      // once, the client that went first on the large server was slower by 20-60% whoever it was.
       for (let round = 1; index === 0 && round <= rounds && extras.length > 0; round++) {
         say(`extra workloads, round ${round} of ${rounds}`)
-        for (const workload of extras) {
-          const mine = clients.filter((c) => workload.clients.includes(c))
-          const shift = rotate ? (round - 1) % mine.length : 0
-          for (const client of [...mine.slice(shift), ...mine.slice(0, shift)]) await runOne(workload, client, round)
-        }
+        await runRound(extras, round)
       }
     }
     if (modes.includes('pinned')) applyMode('unpinned', serverPids)

@@ -16,6 +16,8 @@ import { type Transport, readyEvent } from './transport.js'
 // [connect/TLS] names TLS and DNS failures (issue 10)
 import { type AttemptPhase, describeClose, describeSocketError } from './connect-errors.js'
 
+/** Initial capacity of an outgoing writer (it grows with the largest batch). */
+const OUT_CAPACITY = 64 * 1024
 /** From this many bytes a batch is written from the writer's memory instead of a copy (see `writeBatch`). */
 const LARGE_BATCH_BYTES = 64 * 1024
 
@@ -49,7 +51,7 @@ export class Connection {
   /** The server, as `host:port`. */
   readonly address: string
   /** The outgoing batch: frames written here go out at the next flush. */
-  out = new Writer(64 * 1024)
+  out = new Writer(OUT_CAPACITY)
   /**
    * A large batch's writer back from the socket, for the next large batch (see `writeBatch`).
    * With {@link out} that keeps at most two writers of the largest batch's size for the connection.
@@ -204,7 +206,7 @@ export class Connection {
   private writeBatch(socket: Socket): boolean {
     const out = this.out
     if (out.length < LARGE_BATCH_BYTES) return socket.write(out.take())
-    this.out = this.spare ?? new Writer(64 * 1024)
+    this.out = this.spare ?? new Writer(OUT_CAPACITY)
     this.spare = null
     return socket.write(out.view(), () => {
       // The bytes are with the kernel (or the socket is gone): the memory may be written again.

@@ -46,8 +46,7 @@ describe('large writes', () => {
       const socket = tcpConnect({ host, port })
       const write = socket.write.bind(socket) as (chunk: Buffer, cb?: (error?: Error | null) => void) => boolean
       const held = (chunk: Buffer, cb?: (error?: Error | null) => void): boolean => {
-        const copyless = chunk
-        setTimeout(() => write(copyless, cb), 30)
+        setTimeout(() => write(chunk, cb), 30)
         return true
       }
       ;(socket as unknown as { write: typeof held }).write = held
